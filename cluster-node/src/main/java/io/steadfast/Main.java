@@ -1,0 +1,105 @@
+package io.steadfast;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import io.steadfast.execution.AttemptRunner;
+import io.steadfast.handlers.HandlerRegistry;
+import io.steadfast.http.ApiErrors;
+import io.steadfast.http.HttpServer;
+import io.steadfast.http.TaskRoutes;
+import io.steadfast.storage.JournalSchema;
+import io.steadfast.task.TaskEntity;
+import io.steadfast.task.TaskRuntime;
+import io.steadfast.task.TaskTypes;
+import java.time.Clock;
+import java.util.Optional;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a node: checks the configuration, makes sure the journal tables exist, then starts the
+ * actor system and, in {@link #init}, sharding, management and the API, in that order.
+ */
+public final class Main {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    Config config = ConfigFactory.load();
+    TaskTypes types;
+    try {
+      types = TaskTypes.fromConfig(config, HandlerRegistry.load());
+      ensureSchema(config);
+    } catch (ConfigException e) {
+      log.error("configuration error: {}", e.getMessage());
+      System.exit(2);
+      return;
+    } catch (Exception e) {
+      log.error("cannot start: {}", e.getMessage(), e);
+      System.exit(1);
+      return;
+    }
+    ActorSystem.create(
+        Behaviors.setup(
+            context -> {
+              init(context.getSystem(), types);
+              return Behaviors.empty();
+            }),
+        "steadfast",
+        config);
+  }
+
+  private static void ensureSchema(Config config) throws Exception {
+    if (!config.getBoolean("steadfast.db.create-schema")) return;
+    JournalSchema.ensure(
+        config.getString("steadfast.db.url"),
+        config.getString("steadfast.db.user"),
+        config.getString("steadfast.db.password"),
+        config.getDuration("steadfast.db.connect-timeout"));
+  }
+
+  /** Starts everything a node runs on {@code system}; callable from tests. */
+  public static void init(ActorSystem<?> system, TaskTypes types) {
+    Config config = system.settings().config();
+    Address self = Cluster.get(system).selfMember().address();
+    String nodeName = self.getHost().get() + ":" + self.getPort().get();
+
+    AttemptRunner runner =
+        new AttemptRunner(
+            system.dispatchers().lookup(DispatcherSelector.fromConfig("steadfast.handler-dispatcher")));
+    TaskEntity.init(
+        system,
+        new TaskRuntime(
+            types,
+            runner,
+            nodeName,
+            Clock.systemUTC(),
+            config.getInt("steadfast.task.snapshot-every"),
+            config.getDuration("steadfast.task.passivate-terminal-after")));
+
+    PekkoManagement.get(system).start();
+
+    ObjectMapper mapper =
+        JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
+    ApiErrors errors = new ApiErrors(mapper);
+    TaskRoutes tasks =
+        new TaskRoutes(system, types, mapper, errors, config.getDuration("steadfast.http.ask-timeout"));
+    HttpServer.start(
+        system,
+        tasks.routes(),
+        errors,
+        config.getString("steadfast.node.host"),
+        config.getInt("steadfast.node.http-port"));
+    log.info("node {} started; task types {}", nodeName, types.names());
+  }
+}

@@ -1,0 +1,28 @@
+package io.steadfast.handlers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The user's code for a kind of task. Implementations are found with {@link java.util.ServiceLoader}
+ * (list them in {@code META-INF/services/io.steadfast.handlers.TaskHandler}) and bound to task
+ * types by name in {@code steadfast.task-types.<type>.handler}.
+ *
+ * <p>{@link #execute} runs on the handler dispatcher, never on an actor thread, so it may block.
+ * It is called at least once per task and may be called again for the same task (after a
+ * failure, a timeout or a lost node): make its effects idempotent.
+ */
+public interface TaskHandler {
+
+  /** The name task types use to refer to this handler. */
+  String name();
+
+  /**
+   * Runs one attempt.
+   *
+   * @return the task's result, shown on the task view (may be null)
+   * @throws RetryableTaskException for a failure another attempt may cure
+   * @throws PermanentTaskException for a failure no attempt will cure (the task is dead-lettered)
+   * @throws Exception anything else counts as retryable
+   */
+  JsonNode execute(TaskContext context) throws Exception;
+}

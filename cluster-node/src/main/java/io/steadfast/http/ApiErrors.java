@@ -1,0 +1,73 @@
+package io.steadfast.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.steadfast.protocol.api.ApiError;
+import java.util.Locale;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that shapes error answers: every 4xx and 5xx carries an {@link ApiError} JSON
+ * body, including pekko-http's own rejections (unknown path, wrong method, ...).
+ */
+public final class ApiErrors {
+  private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
+
+  private final ObjectMapper mapper;
+
+  public ApiErrors(ObjectMapper mapper) {
+    this.mapper = mapper;
+  }
+
+  public HttpResponse response(StatusCode status, String code, String message, Object details) {
+    return HttpResponse.create()
+        .withStatus(status)
+        .withEntity(ContentTypes.APPLICATION_JSON, json(new ApiError(code, message, details)));
+  }
+
+  /** pekko-http's default rejection answers, with their text moved into a JSON error body. */
+  public RejectionHandler rejectionHandler() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(this::asJson);
+  }
+
+  /** Anything thrown inside a route: logged with its cause, answered 500 without internals. */
+  public ExceptionHandler exceptionHandler() {
+    return ExceptionHandler.newBuilder()
+        .matchAny(
+            e -> {
+              log.error("request failed", e);
+              return org.apache.pekko.http.javadsl.server.Directives.complete(
+                  response(
+                      org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR,
+                      "internal_error",
+                      "the node failed to handle the request; see its log",
+                      null));
+            })
+        .build();
+  }
+
+  private HttpResponse asJson(HttpResponse response) {
+    if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) return response;
+    String text =
+        response.entity() instanceof HttpEntity.Strict strict
+            ? strict.getData().utf8String()
+            : response.status().reason();
+    String code = response.status().reason().toLowerCase(Locale.ROOT).replace(' ', '_');
+    return response.withEntity(ContentTypes.APPLICATION_JSON, json(new ApiError(code, text, null)));
+  }
+
+  private byte[] json(ApiError error) {
+    try {
+      return mapper.writeValueAsBytes(error);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot render an error body", e);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package io.steadfast.http;
+
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Binds the API and unbinds it, draining requests in flight, when the node shuts down. */
+public final class HttpServer {
+  private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
+  private HttpServer() {}
+
+  public static void start(ActorSystem<?> system, Route routes, ApiErrors errors, String host, int port) {
+    Route sealed =
+        Directives.handleExceptions(
+            errors.exceptionHandler(),
+            () -> Directives.handleRejections(errors.rejectionHandler(), () -> routes));
+    Http.get(system)
+        .newServerAt(host, port)
+        .bind(sealed)
+        .whenComplete(
+            (binding, failure) -> {
+              if (failure != null) {
+                // A node without its API is of no use to anyone: stop it, loudly.
+                log.error("cannot bind the API to {}:{}; stopping the node", host, port, failure);
+                system.terminate();
+              } else {
+                log.info("API listening on http://{}:{}/api/v1", host, port);
+                binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+              }
+            });
+  }
+}

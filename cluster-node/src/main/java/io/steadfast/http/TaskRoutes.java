@@ -1,0 +1,191 @@
+package io.steadfast.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.steadfast.protocol.api.TaskView;
+import io.steadfast.task.TaskEntity;
+import io.steadfast.task.TaskSpec;
+import io.steadfast.task.TaskType;
+import io.steadfast.task.TaskTypes;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * {@code /api/v1/tasks}: submit a task, read a task. Any node answers for any task: the request
+ * goes through cluster sharding to the node that hosts the task's entity.
+ */
+public final class TaskRoutes extends AllDirectives {
+  static final String TASKS_PATH = "/api/v1/tasks/";
+  private static final Set<String> SUBMIT_FIELDS = Set.of("type", "payload", "idempotencyKey");
+  private static final int MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+  private final ClusterSharding sharding;
+  private final TaskTypes types;
+  private final ObjectMapper mapper;
+  private final ApiErrors errors;
+  private final Duration askTimeout;
+
+  public TaskRoutes(
+      ActorSystem<?> system, TaskTypes types, ObjectMapper mapper, ApiErrors errors, Duration askTimeout) {
+    this.sharding = ClusterSharding.get(system);
+    this.types = types;
+    this.mapper = mapper;
+    this.errors = errors;
+    this.askTimeout = askTimeout;
+  }
+
+  public Route routes() {
+    return pathPrefix(
+        PathMatchers.segment("api").slash("v1").slash("tasks"),
+        () ->
+            concat(
+                pathEndOrSingleSlash(() -> post(() -> entity(Unmarshaller.entityToString(), this::submit))),
+                path(PathMatchers.segment(), id -> get(() -> read(id)))));
+  }
+
+  // ---------------------------------------------------------------- submit
+
+  private Route submit(String body) {
+    JsonNode request;
+    try {
+      request = mapper.readTree(body);
+    } catch (JsonProcessingException e) {
+      return reject(StatusCodes.BAD_REQUEST, "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage(), null);
+    }
+    if (request == null || !request.isObject()) {
+      return reject(StatusCodes.BAD_REQUEST, "invalid_request", "the body must be a JSON object", null);
+    }
+    List<String> problems = new ArrayList<>();
+    request.fieldNames().forEachRemaining(
+        field -> {
+          if (!SUBMIT_FIELDS.contains(field)) problems.add("unknown field '" + field + "'");
+        });
+    JsonNode type = request.get("type");
+    if (type == null || !type.isTextual() || type.asText().isBlank()) {
+      problems.add("type is required and must be a non-empty string");
+    }
+    JsonNode payload = request.get("payload");
+    if (payload != null && !payload.isNull() && !payload.isObject()) {
+      problems.add("payload must be a JSON object");
+    }
+    JsonNode key = request.get("idempotencyKey");
+    if (key != null && !key.isNull()
+        && (!key.isTextual() || key.asText().isEmpty() || key.asText().length() > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      problems.add("idempotencyKey must be a string of 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
+    }
+    if (!problems.isEmpty()) {
+      return reject(StatusCodes.BAD_REQUEST, "invalid_request", String.join("; ", problems),
+          Map.of("problems", problems, "fields", SUBMIT_FIELDS));
+    }
+    TaskType taskType = types.find(type.asText()).orElse(null);
+    if (taskType == null) {
+      return reject(StatusCodes.BAD_REQUEST, "unknown_task_type",
+          "unknown task type '" + type.asText() + "'", Map.of("knownTypes", types.names()));
+    }
+    String idempotencyKey = key == null || key.isNull() ? null : key.asText();
+    TaskSpec spec =
+        new TaskSpec(
+            taskType.name(),
+            payload == null || payload.isNull() ? JsonNodeFactory.instance.objectNode() : payload,
+            idempotencyKey,
+            taskType.retryPolicy(),
+            taskType.attemptTimeoutMs());
+    String taskId = taskIdFor(idempotencyKey);
+    CompletionStage<TaskEntity.SubmitReply> reply =
+        entity(taskId).ask(replyTo -> new TaskEntity.Submit(spec, replyTo), askTimeout);
+    return onComplete(
+        reply,
+        result -> {
+          if (result.isFailure()) return unavailable(taskId);
+          TaskEntity.SubmitReply answer = result.get();
+          if (answer instanceof TaskEntity.Accepted accepted) {
+            return withLocation(accepted.task(), StatusCodes.ACCEPTED);
+          } else if (answer instanceof TaskEntity.AlreadySubmitted existing) {
+            return withLocation(existing.task(), StatusCodes.OK);
+          }
+          TaskView existing = ((TaskEntity.IdempotencyConflict) answer).existing();
+          return reject(StatusCodes.CONFLICT, "idempotency_conflict",
+              "idempotencyKey '" + idempotencyKey + "' was already used for a different request",
+              Map.of("taskId", existing.id()));
+        });
+  }
+
+  /**
+   * A task submitted with an idempotency key gets an id derived from the key, so that two
+   * submissions racing on different nodes meet in the same entity, which decides between them.
+   */
+  static String taskIdFor(String idempotencyKey) {
+    return idempotencyKey == null
+        ? UUID.randomUUID().toString()
+        : UUID.nameUUIDFromBytes(("idempotency-key:" + idempotencyKey).getBytes(StandardCharsets.UTF_8)).toString();
+  }
+
+  // ---------------------------------------------------------------- read
+
+  private Route read(String taskId) {
+    if (!isTaskId(taskId)) return notFound(taskId);
+    CompletionStage<TaskEntity.GetReply> reply = entity(taskId).ask(TaskEntity.Get::new, askTimeout);
+    return onComplete(
+        reply,
+        result -> {
+          if (result.isFailure()) return unavailable(taskId);
+          if (result.get() instanceof TaskEntity.Found found) {
+            return complete(StatusCodes.OK, found.task(), Jackson.marshaller(mapper));
+          }
+          return notFound(taskId);
+        });
+  }
+
+  /** Task ids are UUIDs; anything else cannot exist, and must not start an entity. */
+  private static boolean isTaskId(String candidate) {
+    try {
+      return UUID.fromString(candidate).toString().equals(candidate);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private EntityRef<TaskEntity.Command> entity(String taskId) {
+    return sharding.entityRefFor(TaskEntity.ENTITY_KEY, taskId);
+  }
+
+  private Route withLocation(TaskView task, StatusCode status) {
+    return respondWithHeader(
+        Location.create(TASKS_PATH + task.id()), () -> complete(status, task, Jackson.marshaller(mapper)));
+  }
+
+  private Route notFound(String taskId) {
+    return reject(StatusCodes.NOT_FOUND, "task_not_found", "no task with id '" + taskId + "'", null);
+  }
+
+  private Route unavailable(String taskId) {
+    return reject(StatusCodes.SERVICE_UNAVAILABLE, "timeout",
+        "task " + taskId + " did not answer within " + askTimeout.toMillis() + " ms; it is safe to retry"
+            + " with the same idempotencyKey", null);
+  }
+
+  private Route reject(StatusCode status, String code, String message, Object details) {
+    return complete(errors.response(status, code, message, details));
+  }
+}

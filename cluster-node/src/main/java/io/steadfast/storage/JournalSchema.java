@@ -1,0 +1,58 @@
+package io.steadfast.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the journal tables if they are missing. Runs before the actor system starts, at every
+ * start of every node; every statement is idempotent. Waits for a database that is still
+ * starting (an H2 server launched a moment before) up to a deadline.
+ */
+public final class JournalSchema {
+  private static final Logger log = LoggerFactory.getLogger(JournalSchema.class);
+  private static final String SCRIPT = "/io/steadfast/storage/h2-schema.sql";
+
+  private JournalSchema() {}
+
+  public static void ensure(String url, String user, String password, Duration connectTimeout)
+      throws SQLException, InterruptedException {
+    long deadline = System.nanoTime() + connectTimeout.toNanos();
+    while (true) {
+      try (Connection connection = DriverManager.getConnection(url, user, password)) {
+        create(connection);
+        return;
+      } catch (SQLException e) {
+        if (System.nanoTime() > deadline) throw e;
+        log.info("database at {} not ready ({}); retrying", url, e.getMessage());
+        Thread.sleep(500);
+      }
+    }
+  }
+
+  private static void create(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      for (String sql : statements()) statement.execute(sql);
+    }
+  }
+
+  static List<String> statements() {
+    try (InputStream in = JournalSchema.class.getResourceAsStream(SCRIPT)) {
+      if (in == null) throw new IllegalStateException("missing " + SCRIPT);
+      String script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      String withoutComments = script.replaceAll("(?m)^--.*$", "");
+      return Arrays.stream(withoutComments.split(";")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + SCRIPT, e);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package io.steadfast.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.steadfast.protocol.CborSerializable;
+import io.steadfast.protocol.RetryPolicy;
+import java.util.Comparator;
+import java.util.Objects;
+
+/**
+ * What was asked for at submission, resolved against the task type's configuration so that a
+ * task keeps the policy it was accepted with even if the configuration changes later.
+ *
+ * @param payload never null (an empty object when none was given)
+ * @param idempotencyKey may be null
+ */
+public record TaskSpec(
+    String type, JsonNode payload, String idempotencyKey, RetryPolicy retryPolicy, long attemptTimeoutMs)
+    implements CborSerializable {
+
+  /** Numbers compare by value: 1, 1.0 and 1e0 are the same payload after a round trip. */
+  private static final Comparator<JsonNode> SAME_VALUE =
+      (a, b) -> {
+        if (a.equals(b)) return 0;
+        if (a.isNumber() && b.isNumber()) return a.decimalValue().compareTo(b.decimalValue());
+        return 1;
+      };
+
+  /** Whether {@code other} asks for the same work: the test behind idempotent resubmission. */
+  public boolean sameRequestAs(TaskSpec other) {
+    return Objects.equals(type, other.type) && payload.equals(SAME_VALUE, other.payload);
+  }
+}

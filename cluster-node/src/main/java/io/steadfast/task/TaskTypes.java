@@ -1,0 +1,92 @@
+package io.steadfast.task;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import io.steadfast.handlers.HandlerRegistry;
+import io.steadfast.handlers.TaskHandler;
+import io.steadfast.protocol.RetryPolicy;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The task types this node accepts, read from {@code steadfast.task-types}, each falling back to
+ * {@code steadfast.task-defaults}. A bad value fails start-up with the full config key in the
+ * message.
+ */
+public final class TaskTypes {
+  static final String TYPES_PATH = "steadfast.task-types";
+  static final String DEFAULTS_PATH = "steadfast.task-defaults";
+
+  private final Map<String, TaskType> byName;
+
+  private TaskTypes(Map<String, TaskType> byName) {
+    this.byName = Collections.unmodifiableMap(new TreeMap<>(byName));
+  }
+
+  public static TaskTypes fromConfig(Config config, HandlerRegistry handlers) {
+    Config defaults = config.getConfig(DEFAULTS_PATH);
+    Config types = config.getConfig(TYPES_PATH);
+    Map<String, TaskType> byName = new TreeMap<>();
+    for (String name : types.root().keySet()) {
+      String path = TYPES_PATH + "." + name;
+      Config type = types.getConfig(quoted(name)).withFallback(defaults);
+      byName.put(name, read(name, path, type, handlers));
+    }
+    if (byName.isEmpty()) throw new ConfigException.Generic(TYPES_PATH + " must name at least one task type");
+    return new TaskTypes(byName);
+  }
+
+  private static TaskType read(String name, String path, Config type, HandlerRegistry handlers) {
+    String handlerName = type.getString("handler");
+    TaskHandler handler =
+        handlers
+            .find(handlerName)
+            .orElseThrow(
+                () ->
+                    new ConfigException.BadValue(
+                        path + ".handler",
+                        "no task handler named '" + handlerName + "'; known: " + handlers.names()));
+    RetryPolicy policy;
+    try {
+      policy =
+          new RetryPolicy(
+              RetryPolicy.Strategy.parse(type.getString("retry.strategy")),
+              millis(type, "retry.initial-delay"),
+              type.getDouble("retry.multiplier"),
+              millis(type, "retry.max-delay"),
+              type.getInt("max-attempts"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.BadValue(path + ".retry.strategy", e.getMessage());
+    }
+    if (!policy.problems().isEmpty()) {
+      throw new ConfigException.BadValue(path, String.join("; ", policy.problems()));
+    }
+    long timeoutMs = millis(type, "attempt-timeout");
+    if (timeoutMs < 1) {
+      throw new ConfigException.BadValue(path + ".attempt-timeout", "must be positive but was " + timeoutMs + " ms");
+    }
+    return new TaskType(name, handler, policy, timeoutMs);
+  }
+
+  private static long millis(Config config, String key) {
+    Duration duration = config.getDuration(key);
+    return TimeUnit.NANOSECONDS.toMillis(duration.toNanos());
+  }
+
+  private static String quoted(String key) {
+    return "\"" + key + "\"";
+  }
+
+  public Optional<TaskType> find(String name) {
+    return Optional.ofNullable(byName.get(name));
+  }
+
+  public Set<String> names() {
+    return byName.keySet();
+  }
+}
