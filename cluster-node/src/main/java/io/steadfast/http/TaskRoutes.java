@@ -3,7 +3,6 @@ package io.steadfast.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.steadfast.protocol.api.TaskView;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskSpec;
@@ -102,13 +101,7 @@ public final class TaskRoutes extends AllDirectives {
           "unknown task type '" + type.asText() + "'", Map.of("knownTypes", types.names()));
     }
     String idempotencyKey = key == null || key.isNull() ? null : key.asText();
-    TaskSpec spec =
-        new TaskSpec(
-            taskType.name(),
-            payload == null || payload.isNull() ? JsonNodeFactory.instance.objectNode() : payload,
-            idempotencyKey,
-            taskType.retryPolicy(),
-            taskType.attemptTimeoutMs());
+    TaskSpec spec = taskType.newSpec(payload, idempotencyKey);
     String taskId = taskIdFor(idempotencyKey);
     CompletionStage<TaskEntity.SubmitReply> reply =
         entity(taskId).ask(replyTo -> new TaskEntity.Submit(spec, replyTo), askTimeout);

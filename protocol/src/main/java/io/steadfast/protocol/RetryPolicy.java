@@ -1,5 +1,7 @@
 package io.steadfast.protocol;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +26,7 @@ public record RetryPolicy(
     EXPONENTIAL;
 
     /** Parses the lower-case name used in config and on the API. */
+    @JsonCreator
     public static Strategy parse(String name) {
       try {
         return valueOf(name.toUpperCase(Locale.ROOT));
@@ -31,6 +34,12 @@ public record RetryPolicy(
         throw new IllegalArgumentException(
             "strategy must be one of fixed, linear, exponential but was '" + name + "'");
       }
+    }
+
+    /** The lower-case name used in config and on the API. */
+    @JsonValue
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 

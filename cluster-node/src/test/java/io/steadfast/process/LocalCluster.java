@@ -1,0 +1,320 @@
+package io.steadfast.process;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A real Steadfast cluster for tests: an H2 TCP server and N node JVMs, started from the packaged
+ * node (target/cluster-node.jar + target/lib) on free loopback ports. Every process it starts is
+ * killed on {@link #close()} and, should the test JVM itself be stopped, by a shutdown hook.
+ */
+public final class LocalCluster implements AutoCloseable {
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path dir;
+  private final String classpath;
+  private final int h2Port;
+  private final List<Node> nodes = new ArrayList<>();
+  private final List<Process> started = new ArrayList<>();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+  private final Thread killOnExit = new Thread(this::killAll, "local-cluster-cleanup");
+  private Process h2;
+
+  /** One node's ports; {@code process} is null while the node is down. */
+  public static final class Node {
+    final int index;
+    final int remotingPort;
+    final int httpPort;
+    final int managementPort;
+    Process process;
+
+    Node(int index, int remotingPort, int httpPort, int managementPort) {
+      this.index = index;
+      this.remotingPort = remotingPort;
+      this.httpPort = httpPort;
+      this.managementPort = managementPort;
+    }
+
+    /** The name attempts record: the node's remoting address. */
+    public String name() {
+      return "127.0.0.1:" + remotingPort;
+    }
+
+    public URI api(String path) {
+      return URI.create("http://127.0.0.1:" + httpPort + path);
+    }
+
+    public boolean isUp() {
+      return process != null && process.isAlive();
+    }
+  }
+
+  private LocalCluster(Path dir, int size) throws IOException {
+    this.dir = dir;
+    String jar = Objects.requireNonNull(System.getProperty("steadfast.node.jar"), "steadfast.node.jar");
+    String lib = Objects.requireNonNull(System.getProperty("steadfast.node.lib"), "steadfast.node.lib");
+    this.classpath = jar + File.pathSeparator + lib + File.separator + "*";
+    this.h2Port = freePort();
+    for (int i = 1; i <= size; i++) nodes.add(new Node(i, freePort(), freePort(), freePort()));
+    Runtime.getRuntime().addShutdownHook(killOnExit);
+  }
+
+  /** Starts the H2 server and {@code size} nodes, and waits until every node is ready. */
+  public static LocalCluster start(String name, int size) throws Exception {
+    Path dir = Path.of("target", "process-it", name + "-" + System.currentTimeMillis()).toAbsolutePath();
+    Files.createDirectories(dir);
+    LocalCluster cluster = new LocalCluster(dir, size);
+    try {
+      cluster.startH2();
+      for (Node node : cluster.nodes) cluster.launch(node);
+      for (Node node : cluster.nodes) cluster.awaitReady(node);
+      return cluster;
+    } catch (Exception | AssertionError e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  public Node node(int index) {
+    return nodes.get(index - 1);
+  }
+
+  public List<Node> nodes() {
+    return nodes;
+  }
+
+  /** One of the nodes that are up, chosen by {@code salt} (spreads requests over the survivors). */
+  public Node anyUp(int salt) {
+    List<Node> up = nodes.stream().filter(Node::isUp).toList();
+    return up.get(Math.floorMod(salt, up.size()));
+  }
+
+  // ---------------------------------------------------------------- process control
+
+  private void startH2() throws Exception {
+    String h2Jar =
+        Files.list(Path.of(System.getProperty("steadfast.node.lib")))
+            .filter(p -> p.getFileName().toString().matches("h2-.*\\.jar"))
+            .findFirst()
+            .orElseThrow()
+            .toString();
+    h2 =
+        spawn(
+            "h2",
+            List.of(
+                javaBin(), "-Xmx256m", "-cp", h2Jar, "org.h2.tools.Server", "-tcp", "-tcpPort",
+                String.valueOf(h2Port), "-baseDir", dir.resolve("h2").toString(), "-ifNotExists"));
+    await("H2 server on port " + h2Port, Duration.ofSeconds(30), () -> canQuery());
+  }
+
+  /** Starts node {@code node} (again). */
+  public void launch(Node node) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(javaBin());
+    command.add("-Xmx384m");
+    command.add("-Dsteadfast.node.host=127.0.0.1");
+    command.add("-Dsteadfast.node.remoting-port=" + node.remotingPort);
+    command.add("-Dsteadfast.node.http-port=" + node.httpPort);
+    command.add("-Dsteadfast.node.management-port=" + node.managementPort);
+    command.add("-Dsteadfast.db.url=" + dbUrl());
+    command.add("-Dsteadfast.run-dir=" + dir.resolve("node-" + node.index));
+    for (int i = 0; i < nodes.size(); i++) {
+      command.add("-Dpekko.cluster.seed-nodes." + i + "=pekko://steadfast@127.0.0.1:" + nodes.get(i).remotingPort);
+    }
+    command.add("-cp");
+    command.add(classpath);
+    command.add("io.steadfast.Main");
+    node.process = spawn("node-" + node.index, command);
+  }
+
+  public void awaitReady(Node node) {
+    await("node " + node.index + " ready (log: " + log("node-" + node.index) + ")", READY_TIMEOUT,
+        () -> {
+          if (!node.isUp()) throw new AssertionError("node " + node.index + " exited; see " + log("node-" + node.index));
+          return status(URI.create("http://127.0.0.1:" + node.managementPort + "/ready")) == 200;
+        });
+  }
+
+  /** SIGKILL: the node gets no chance to hand anything over. */
+  public void kill(Node node) throws InterruptedException {
+    node.process.destroyForcibly();
+    node.process.waitFor(30, TimeUnit.SECONDS);
+    node.process = null;
+  }
+
+  /** SIGTERM: the node leaves the cluster and hands its shards over (coordinated shutdown). */
+  public void stopGracefully(List<Node> toStop) throws InterruptedException {
+    for (Node node : toStop) node.process.destroy();
+    for (Node node : toStop) {
+      if (!node.process.waitFor(60, TimeUnit.SECONDS)) node.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      node.process = null;
+    }
+  }
+
+  private Process spawn(String name, List<String> command) throws IOException {
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile()))
+            .start();
+    synchronized (started) {
+      started.add(process);
+    }
+    return process;
+  }
+
+  private Path log(String name) {
+    return dir.resolve(name + ".log");
+  }
+
+  @Override
+  public void close() {
+    killAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException alreadyShuttingDown) {
+      // the hook is running or has run; nothing left to do
+    }
+  }
+
+  private void killAll() {
+    List<Process> all;
+    synchronized (started) {
+      all = new ArrayList<>(started);
+    }
+    for (Process process : all) process.destroyForcibly();
+    for (Process process : all) {
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  /** POSTs a task to {@code node}; returns the new task's id. */
+  public String submit(Node node, String type, String payloadJson) throws Exception {
+    String body = "{\"type\":\"" + type + "\",\"payload\":" + payloadJson + "}";
+    HttpResponse<String> response = post(node, "/api/v1/tasks", body);
+    if (response.statusCode() != 202) {
+      throw new AssertionError("submit answered " + response.statusCode() + ": " + response.body());
+    }
+    return JSON.readTree(response.body()).get("id").asText();
+  }
+
+  public HttpResponse<String> post(Node node, String path, String body) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(node.api(path))
+            .timeout(Duration.ofSeconds(20))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The task view, or null if the node did not answer 200 (e.g. while its shard moves). */
+  public JsonNode task(Node node, String id) {
+    try {
+      HttpRequest request = HttpRequest.newBuilder(node.api("/api/v1/tasks/" + id)).timeout(Duration.ofSeconds(20)).build();
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private int status(URI uri) {
+    try {
+      HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build();
+      return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- the journal, read directly
+
+  public String dbUrl() {
+    return "jdbc:h2:tcp://127.0.0.1:" + h2Port + "/steadfast;DATABASE_TO_UPPER=false";
+  }
+
+  /**
+   * How many tasks have a journaled event whose class name ends with {@code eventName}. Reading
+   * the journal (not the API) observes tasks without waking their entities.
+   */
+  public int tasksWithEvent(String eventName) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(dbUrl(), "sa", "");
+        var statement =
+            connection.prepareStatement(
+                "SELECT COUNT(DISTINCT \"persistence_id\") FROM \"event_journal\""
+                    + " WHERE \"persistence_id\" LIKE 'Task|%' AND \"event_ser_manifest\" LIKE ?")) {
+      statement.setString(1, "%$" + eventName);
+      try (var rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getInt(1);
+      }
+    }
+  }
+
+  private boolean canQuery() {
+    try (Connection connection = DriverManager.getConnection(dbUrl(), "sa", "")) {
+      return connection.isValid(2);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- waiting
+
+  /** Polls {@code condition} until true; fails with {@code what} after {@code timeout}. */
+  public static void await(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}
