@@ -38,7 +38,7 @@ public final class Main {
     Config config = ConfigFactory.load();
     TaskTypes types;
     try {
-      types = TaskTypes.fromConfig(config, HandlerRegistry.load());
+      types = TaskTypes.fromConfig(config, HandlerRegistry.load(config));
       ensureSchema(config);
     } catch (ConfigException e) {
       log.error("configuration error: {}", e.getMessage());

@@ -1,5 +1,7 @@
 package io.steadfast.handlers;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -13,10 +15,17 @@ public final class HandlerRegistry {
     this.byName = Map.copyOf(byName);
   }
 
-  /** Loads the handlers listed through {@link ServiceLoader}; two with one name is an error. */
-  public static HandlerRegistry load() {
+  static final String HANDLERS_PATH = "steadfast.handlers";
+
+  /**
+   * Loads the handlers listed through {@link ServiceLoader} and configures each from {@code
+   * steadfast.handlers.<name>}; two with one name is an error.
+   */
+  public static HandlerRegistry load(Config config) {
     Map<String, TaskHandler> byName = new TreeMap<>();
     for (TaskHandler handler : ServiceLoader.load(TaskHandler.class)) {
+      String path = HANDLERS_PATH + ".\"" + handler.name() + "\"";
+      handler.configure(config.hasPath(path) ? config.getConfig(path) : ConfigFactory.empty());
       TaskHandler previous = byName.putIfAbsent(handler.name(), handler);
       if (previous != null) {
         throw new IllegalStateException(

@@ -1,6 +1,7 @@
 package io.steadfast.handlers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
 
 /**
  * The user's code for a kind of task. Implementations are found with {@link java.util.ServiceLoader}
@@ -17,11 +18,19 @@ public interface TaskHandler {
   String name();
 
   /**
+   * Called once at start-up, before any attempt, with {@code steadfast.handlers.<name>} (an
+   * empty config when that key is absent). Throw {@link com.typesafe.config.ConfigException}
+   * naming the key for a bad value.
+   */
+  default void configure(Config config) {}
+
+  /**
    * Runs one attempt.
    *
    * @return the task's result, shown on the task view (may be null)
    * @throws RetryableTaskException for a failure another attempt may cure
    * @throws PermanentTaskException for a failure no attempt will cure (the task is dead-lettered)
+   * @throws RateLimitedException to come back later without spending an attempt
    * @throws Exception anything else counts as retryable
    */
   JsonNode execute(TaskContext context) throws Exception;

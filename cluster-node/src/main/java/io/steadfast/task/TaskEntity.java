@@ -17,16 +17,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -69,6 +73,9 @@ public final class TaskEntity
   /** Found on recovery: attempt {@code attempt} was running when the previous incarnation died. */
   record AttemptLost(int attempt) implements Command {}
 
+  /** From a handler, off the actor thread: persist progress of attempt {@code attempt}. */
+  record RecordCheckpoint(int attempt, JsonNode state, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   /** A terminal task has not been read for a while: it may leave memory. */
   enum Idle implements Command {
     INSTANCE
@@ -99,6 +106,9 @@ public final class TaskEntity
   public record AttemptStarted(int attempt, String node, Instant at) implements Event {}
 
   public record AttemptSucceeded(int attempt, JsonNode result, Instant at) implements Event {}
+
+  /** A handler's progress; the next attempt, on any node, starts from it. */
+  public record CheckpointRecorded(int attempt, JsonNode state, Instant at) implements Event {}
 
   /** @param nextAttemptAt when the next attempt is due; null when there will be none */
   public record AttemptFailed(
@@ -134,11 +144,12 @@ public final class TaskEntity
       Instant nextAttemptAt,
       TaskError lastError,
       JsonNode result,
+      JsonNode checkpoint,
       List<Attempt> history)
       implements CborSerializable {
 
     static State empty(String taskId) {
-      return new State(taskId, null, null, null, null, null, null, null, List.of());
+      return new State(taskId, null, null, null, null, null, null, null, null, List.of());
     }
 
     @JsonIgnore
@@ -157,23 +168,29 @@ public final class TaskEntity
 
     State apply(Event event) {
       if (event instanceof Submitted e) {
-        return new State(taskId, e.spec(), TaskStatus.PENDING, e.at(), e.at(), null, null, null, List.of());
+        return new State(taskId, e.spec(), TaskStatus.PENDING, e.at(), e.at(), null, null, null, null, List.of());
       } else if (event instanceof AttemptStarted e) {
         Attempt started = new Attempt(e.attempt(), e.node(), e.at(), null, null, null);
         return new State(
-            taskId, spec, TaskStatus.RUNNING, createdAt, e.at(), null, lastError, result, appended(started));
+            taskId, spec, TaskStatus.RUNNING, createdAt, e.at(), null, lastError, result, checkpoint,
+            appended(started));
+      } else if (event instanceof CheckpointRecorded e) {
+        return new State(
+            taskId, spec, status, createdAt, e.at(), nextAttemptAt, lastError, result, e.state(), history);
       } else if (event instanceof AttemptSucceeded e) {
         Attempt ended = lastAttempt().ended(AttemptOutcome.SUCCEEDED, null, e.at());
         return new State(
-            taskId, spec, TaskStatus.SUCCEEDED, createdAt, e.at(), null, lastError, e.result(), lastReplaced(ended));
+            taskId, spec, TaskStatus.SUCCEEDED, createdAt, e.at(), null, lastError, e.result(), checkpoint,
+            lastReplaced(ended));
       } else if (event instanceof AttemptFailed e) {
         Attempt ended = lastAttempt().ended(e.outcome(), e.error(), e.at());
         return new State(
             taskId, spec, TaskStatus.RETRY_WAIT, createdAt, e.at(), e.nextAttemptAt(), e.error(), result,
-            lastReplaced(ended));
+            checkpoint, lastReplaced(ended));
       } else if (event instanceof DeadLettered e) {
         return new State(
-            taskId, spec, TaskStatus.DEAD_LETTERED, createdAt, e.at(), null, lastError, result, history);
+            taskId, spec, TaskStatus.DEAD_LETTERED, createdAt, e.at(), null, lastError, result, checkpoint,
+            history);
       }
       throw new IllegalArgumentException("unknown event " + event);
     }
@@ -230,6 +247,7 @@ public final class TaskEntity
   private static final String WAKE_TIMER = "wake";
   private static final String TIMEOUT_TIMER = "attempt-timeout";
   private static final String IDLE_TIMER = "idle";
+  private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(10);
 
   private final String taskId;
   private final ActorContext<Command> context;
@@ -265,6 +283,12 @@ public final class TaskEntity
     return RetentionCriteria.snapshotEvery(runtime.snapshotEvery(), 2);
   }
 
+  /** A checkpoint is a promise that work need not be redone: make it cheap to recover. */
+  @Override
+  public boolean shouldSnapshot(State state, Event event, long sequenceNr) {
+    return event instanceof CheckpointRecorded;
+  }
+
   @Override
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
@@ -291,6 +315,7 @@ public final class TaskEntity
         .onCommand(AttemptEnded.class, this::attemptEnded)
         .onCommand(AttemptTimedOut.class, this::attemptTimedOut)
         .onCommand(AttemptLost.class, this::attemptLost)
+        .onCommand(RecordCheckpoint.class, this::recordCheckpoint)
         .onCommand(Idle.class, (state, idle) -> idle(state));
     return builder.build();
   }
@@ -366,6 +391,16 @@ public final class TaskEntity
         state, AttemptOutcome.NODE_LOST, TaskError.nodeLost(state.lastAttempt().node()), Duration.ZERO);
   }
 
+  private ReplyEffect<Event, State> recordCheckpoint(State state, RecordCheckpoint checkpoint) {
+    if (!isRunning(state, checkpoint.attempt())) {
+      return Effect()
+          .reply(checkpoint.replyTo(), StatusReply.error("attempt " + checkpoint.attempt() + " is no longer running"));
+    }
+    return Effect()
+        .persist(new CheckpointRecorded(checkpoint.attempt(), checkpoint.state(), now()))
+        .thenReply(checkpoint.replyTo(), recorded -> StatusReply.ack());
+  }
+
   private ReplyEffect<Event, State> idle(State state) {
     if (state.status().isTerminal()) passivate();
     return Effect().noReply();
@@ -416,7 +451,9 @@ public final class TaskEntity
             state.spec().payload(),
             attempt,
             state.lastAttempt().startedAt().plusMillis(timeoutMs),
-            cancelled::get);
+            state.checkpoint(),
+            cancelled::get,
+            checkpointer(attempt));
     CompletionStage<AttemptResult> outcome =
         runtime
             .types()
@@ -433,6 +470,17 @@ public final class TaskEntity
                     : new AttemptResult.Failed(
                         new TaskError(failure.getClass().getSimpleName(), String.valueOf(failure.getMessage()), true))));
     timers.startSingleTimer(TIMEOUT_TIMER, new AttemptTimedOut(attempt), Duration.ofMillis(timeoutMs));
+  }
+
+  /** Called on the handler's thread: asks this entity to persist, and waits for the journal. */
+  private TaskContext.Checkpointer checkpointer(int attempt) {
+    ActorRef<Command> self = context.getSelf();
+    Scheduler scheduler = context.getSystem().scheduler();
+    return state ->
+        AskPattern.<Command, Done>askWithStatus(
+                self, replyTo -> new RecordCheckpoint(attempt, state, replyTo), CHECKPOINT_TIMEOUT, scheduler)
+            .toCompletableFuture()
+            .get();
   }
 
   private static CompletionStage<AttemptResult> unknownType(String type) {

@@ -62,7 +62,7 @@ class TaskEntityTest {
               .withFallback(ConfigFactory.parseResources("serialization.conf"))
               .resolve());
   private final ExecutorService handlerPool = Executors.newCachedThreadPool();
-  private final TaskTypes types = TaskTypes.fromConfig(TYPES, HandlerRegistry.load());
+  private final TaskTypes types = TaskTypes.fromConfig(TYPES, HandlerRegistry.load(TYPES));
   private final TaskRuntime runtime =
       new TaskRuntime(types, new AttemptRunner(handlerPool), NODE, Clock.systemUTC(), 4, Duration.ofMinutes(1));
 
@@ -201,7 +201,7 @@ class TaskEntityTest {
   void resumesABackoffFromASnapshotAfterRecovery() {
     Instant at = Instant.now();
     TaskEntity.State waiting =
-        new TaskEntity.State("task-" + taskNumber, null, null, null, null, null, null, null, List.of())
+        new TaskEntity.State("task-" + taskNumber, null, null, null, null, null, null, null, null, List.of())
             .apply(new TaskEntity.Submitted(spec("flaky", "{\"failTimes\": 1}"), at))
             .apply(new TaskEntity.AttemptStarted(1, "127.0.0.1:2552", at))
             .apply(
