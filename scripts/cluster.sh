@@ -82,7 +82,9 @@ is_uint() {
 # Node numbers are 1-based; ${2} is the cluster size they must not exceed.
 require_node_number() {
   local i=$1 n=$2
-  is_uint "$i" && ((10#$i >= 1 && 10#$i <= n)) || die "node number must be between 1 and $n, got '$i'"
+  if ! is_uint "$i" || ((10#$i < 1 || 10#$i > n)); then
+    die "node number must be between 1 and $n, got '$i'"
+  fi
 }
 
 # --- ports --------------------------------------------------------------------------------------
@@ -264,21 +266,22 @@ use_recorded_offset() {
 
 # --- build --------------------------------------------------------------------------------------
 
-# Prints the first source, config or pom file newer than the node jar (or a reason if the jar is
-# missing); prints nothing if the jar is up to date.
+# Prints why the node jar needs a build (it is missing, or the first source, config or pom file
+# newer than it); prints nothing if the jar is up to date.
 stale_input() {
-  [[ -f $NODE_JAR ]] || { echo "$NODE_JAR is missing"; return 0; }
-  local srcs=() poms=()
-  local f
+  [[ -f $NODE_JAR ]] || { echo "${NODE_JAR#"$CHECKOUT"/} is missing"; return 0; }
+  local srcs=() poms=() f newer
   for f in "$CHECKOUT"/*/src; do [[ -d $f ]] && srcs+=("$f"); done
   for f in "$CHECKOUT"/pom.xml "$CHECKOUT"/*/pom.xml; do [[ -f $f ]] && poms+=("$f"); done
-  {
+  # head may close the pipe before find is done; that is not a failure.
+  newer=$({
     ((${#srcs[@]} == 0)) || find "${srcs[@]}" -type f -newer "$NODE_JAR" -print
     # The config module packages its top-level *.conf, *.xml and *.sql files.
     find "$CHECKOUT/config" -maxdepth 1 -type f \( -name '*.conf' -o -name '*.xml' -o -name '*.sql' \) \
       -newer "$NODE_JAR" -print
     ((${#poms[@]} == 0)) || find "${poms[@]}" -newer "$NODE_JAR" -print
-  } 2>/dev/null | head -n 1
+  } 2>/dev/null | head -n 1 || true)
+  if [[ -n $newer ]]; then echo "${newer#"$CHECKOUT"/} is newer than the jar"; fi
 }
 
 ensure_built() {
@@ -286,7 +289,7 @@ ensure_built() {
   reason=$(stale_input)
   if [[ -n $reason ]]; then
     require_tool mvn "needed to build the node"
-    echo "Building (${reason#"$CHECKOUT"/} changed or missing): mvn -B -q install -DskipTests ..."
+    echo "Building ($reason): mvn -B -q install -DskipTests ..."
     (cd "$CHECKOUT" && mvn -B -q install -DskipTests) || die "build failed; see the Maven output above"
   fi
   [[ -f $NODE_JAR ]] || die "$NODE_JAR not found after the build"
@@ -392,7 +395,9 @@ print_node() {
 
 cmd_start() {
   local n=${1:-$DEFAULT_NODES} i name
-  is_uint "$n" && ((10#$n >= 1 && 10#$n <= MAX_NODES)) || die "node count must be between 1 and $MAX_NODES, got '$n'"
+  if ! is_uint "$n" || ((10#$n < 1 || 10#$n > MAX_NODES)); then
+    die "node count must be between 1 and $MAX_NODES, got '$n'"
+  fi
   n=$((10#$n))
   is_uint "$PORT_OFFSET" || die "STEADFAST_PORT_OFFSET must be a non-negative number, got '$PORT_OFFSET'"
   require_tool java
@@ -408,7 +413,7 @@ cmd_start() {
 
   ensure_built
 
-  local ports=("$(h2_port)")
+  local ports=("$(h2_port)") node_port_list
   for ((i = 1; i <= n; i++)); do
     read -r -a node_port_list <<<"$(node_ports "$i")"
     ports+=("${node_port_list[@]}")
@@ -563,7 +568,7 @@ cmd_logs() {
   if [[ $which == h2 ]]; then
     file=$(log_file h2)
   else
-    is_uint "$which" && ((10#$which >= 1)) || die "usage: ${0##*/} logs I|h2"
+    if ! is_uint "$which" || ((10#$which < 1)); then die "usage: ${0##*/} logs I|h2"; fi
     file=$(log_file "node-$((10#$which))")
   fi
   [[ -f $file ]] || die "no log at $file"

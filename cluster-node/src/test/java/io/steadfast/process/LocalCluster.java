@@ -122,7 +122,7 @@ public final class LocalCluster implements AutoCloseable {
         spawn(
             "h2",
             List.of(
-                javaBin(), "-Xmx256m", "-cp", h2Jar, "org.h2.tools.Server", "-tcp", "-tcpPort",
+                javaBin(), "-Xmx256m", "-Dh2.bindAddress=127.0.0.1", "-cp", h2Jar, "org.h2.tools.Server", "-tcp", "-tcpPort",
                 String.valueOf(h2Port), "-baseDir", dir.resolve("h2").toString(), "-ifNotExists"));
     await("H2 server on port " + h2Port, Duration.ofSeconds(30), () -> canQuery());
   }
