@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import io.steadfast.execution.AttemptRunner;
+import io.steadfast.execution.Bulkheads;
 import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.http.ApiErrors;
 import io.steadfast.http.HttpServer;
@@ -15,9 +15,9 @@ import io.steadfast.task.TaskRuntime;
 import io.steadfast.task.TaskTypes;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.Random;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.management.javadsl.PekkoManagement;
@@ -74,16 +74,14 @@ public final class Main {
     Address self = Cluster.get(system).selfMember().address();
     String nodeName = self.getHost().get() + ":" + self.getPort().get();
 
-    AttemptRunner runner =
-        new AttemptRunner(
-            system.dispatchers().lookup(DispatcherSelector.fromConfig("steadfast.handler-dispatcher")));
     TaskEntity.init(
         system,
         new TaskRuntime(
             types,
-            runner,
+            Bulkheads.start(system, types.all()),
             nodeName,
             Clock.systemUTC(),
+            new Random(), // thread-safe: shared by every entity on this node
             config.getInt("steadfast.task.snapshot-every"),
             config.getDuration("steadfast.task.passivate-terminal-after")));
 

@@ -1,6 +1,7 @@
 package io.steadfast.execution;
 
 import io.steadfast.handlers.PermanentTaskException;
+import io.steadfast.handlers.RateLimitedException;
 import io.steadfast.handlers.RetryableTaskException;
 import io.steadfast.handlers.TaskContext;
 import io.steadfast.handlers.TaskHandler;
@@ -8,37 +9,43 @@ import io.steadfast.protocol.TaskError;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Runs handlers off the actor threads and turns whatever they do — return, throw, or throw
+ * Runs a handler on its type's executor and turns whatever it does — return, throw, or throw
  * something unexpected — into an {@link AttemptResult}. Nothing a handler does reaches the
  * entity as an exception.
  */
 public final class AttemptRunner {
-  private final Executor executor;
+  private AttemptRunner() {}
 
-  public AttemptRunner(Executor executor) {
-    this.executor = executor;
+  public static CompletionStage<AttemptResult> run(
+      TaskHandler handler, ErrorClassifier classifier, TaskContext context, Executor executor) {
+    try {
+      return CompletableFuture.supplyAsync(() -> runNow(handler, classifier, context), executor);
+    } catch (RejectedExecutionException e) {
+      // Only when the node is shutting down its executors.
+      return CompletableFuture.completedFuture(
+          new AttemptResult.Failed(new TaskError("NODE_STOPPING", "the node is shutting down", true)));
+    }
   }
 
-  public CompletionStage<AttemptResult> run(TaskHandler handler, TaskContext context) {
-    return CompletableFuture.supplyAsync(() -> runNow(handler, context), executor);
-  }
-
-  static AttemptResult runNow(TaskHandler handler, TaskContext context) {
+  static AttemptResult runNow(TaskHandler handler, ErrorClassifier classifier, TaskContext context) {
     try {
       return new AttemptResult.Succeeded(handler.execute(context));
     } catch (RetryableTaskException e) {
-      return new AttemptResult.Failed(new TaskError(e.errorType(), e.getMessage(), true));
+      return new AttemptResult.Failed(
+          new TaskError(e.errorType(), e.getMessage(), true), e.retryAfter().orElse(null));
     } catch (PermanentTaskException e) {
       return new AttemptResult.Failed(new TaskError(e.errorType(), e.getMessage(), false));
+    } catch (RateLimitedException e) {
+      return new AttemptResult.RateLimited(e.getMessage(), e.retryAfter());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new AttemptResult.Failed(new TaskError("INTERRUPTED", "the attempt was interrupted", true));
     } catch (Exception | LinkageError | AssertionError e) {
-      // Unclassified errors are retryable: a bug fixed by a redeploy deserves another attempt.
       return new AttemptResult.Failed(
-          new TaskError(e.getClass().getSimpleName(), String.valueOf(e.getMessage()), true));
+          new TaskError(e.getClass().getSimpleName(), String.valueOf(e.getMessage()), classifier.isRetryable(e)));
     }
   }
 }

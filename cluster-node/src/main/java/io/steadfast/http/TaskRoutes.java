@@ -6,14 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.steadfast.protocol.api.TaskView;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskSpec;
-import io.steadfast.task.TaskType;
 import io.steadfast.task.TaskTypes;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -29,16 +26,14 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * {@code /api/v1/tasks}: submit a task, read a task. Any node answers for any task: the request
+ * {@code /api/v1/tasks}: submit, read and cancel tasks. Any node answers for any task: the request
  * goes through cluster sharding to the node that hosts the task's entity.
  */
 public final class TaskRoutes extends AllDirectives {
   static final String TASKS_PATH = "/api/v1/tasks/";
-  private static final Set<String> SUBMIT_FIELDS = Set.of("type", "payload", "idempotencyKey");
-  private static final int MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
   private final ClusterSharding sharding;
-  private final TaskTypes types;
+  private final SubmissionParser parser;
   private final ObjectMapper mapper;
   private final ApiErrors errors;
   private final Duration askTimeout;
@@ -46,7 +41,7 @@ public final class TaskRoutes extends AllDirectives {
   public TaskRoutes(
       ActorSystem<?> system, TaskTypes types, ObjectMapper mapper, ApiErrors errors, Duration askTimeout) {
     this.sharding = ClusterSharding.get(system);
-    this.types = types;
+    this.parser = new SubmissionParser(types, Clock.systemUTC());
     this.mapper = mapper;
     this.errors = errors;
     this.askTimeout = askTimeout;
@@ -58,7 +53,8 @@ public final class TaskRoutes extends AllDirectives {
         () ->
             concat(
                 pathEndOrSingleSlash(() -> post(() -> entity(Unmarshaller.entityToString(), this::submit))),
-                path(PathMatchers.segment(), id -> get(() -> read(id)))));
+                path(PathMatchers.segment(), id -> get(() -> read(id))),
+                path(PathMatchers.segment().slash("cancel"), id -> post(() -> cancel(id)))));
   }
 
   // ---------------------------------------------------------------- submit
@@ -70,39 +66,17 @@ public final class TaskRoutes extends AllDirectives {
     } catch (JsonProcessingException e) {
       return reject(StatusCodes.BAD_REQUEST, "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage(), null);
     }
-    if (request == null || !request.isObject()) {
-      return reject(StatusCodes.BAD_REQUEST, "invalid_request", "the body must be a JSON object", null);
+    SubmissionParser.Result parsed = parser.parse(request);
+    if (parsed instanceof SubmissionParser.Invalid invalid) {
+      return reject(StatusCodes.BAD_REQUEST, "invalid_request", String.join("; ", invalid.problems()),
+          Map.of("problems", invalid.problems()));
     }
-    List<String> problems = new ArrayList<>();
-    request.fieldNames().forEachRemaining(
-        field -> {
-          if (!SUBMIT_FIELDS.contains(field)) problems.add("unknown field '" + field + "'");
-        });
-    JsonNode type = request.get("type");
-    if (type == null || !type.isTextual() || type.asText().isBlank()) {
-      problems.add("type is required and must be a non-empty string");
-    }
-    JsonNode payload = request.get("payload");
-    if (payload != null && !payload.isNull() && !payload.isObject()) {
-      problems.add("payload must be a JSON object");
-    }
-    JsonNode key = request.get("idempotencyKey");
-    if (key != null && !key.isNull()
-        && (!key.isTextual() || key.asText().isEmpty() || key.asText().length() > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-      problems.add("idempotencyKey must be a string of 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
-    }
-    if (!problems.isEmpty()) {
-      return reject(StatusCodes.BAD_REQUEST, "invalid_request", String.join("; ", problems),
-          Map.of("problems", problems, "fields", SUBMIT_FIELDS));
-    }
-    TaskType taskType = types.find(type.asText()).orElse(null);
-    if (taskType == null) {
+    if (parsed instanceof SubmissionParser.UnknownType unknown) {
       return reject(StatusCodes.BAD_REQUEST, "unknown_task_type",
-          "unknown task type '" + type.asText() + "'", Map.of("knownTypes", types.names()));
+          "unknown task type '" + unknown.type() + "'", Map.of("knownTypes", unknown.knownTypes()));
     }
-    String idempotencyKey = key == null || key.isNull() ? null : key.asText();
-    TaskSpec spec = taskType.newSpec(payload, idempotencyKey);
-    String taskId = taskIdFor(idempotencyKey);
+    TaskSpec spec = ((SubmissionParser.Parsed) parsed).spec();
+    String taskId = taskIdFor(spec.idempotencyKey());
     CompletionStage<TaskEntity.SubmitReply> reply =
         entity(taskId).ask(replyTo -> new TaskEntity.Submit(spec, replyTo), askTimeout);
     return onComplete(
@@ -117,7 +91,7 @@ public final class TaskRoutes extends AllDirectives {
           }
           TaskView existing = ((TaskEntity.IdempotencyConflict) answer).existing();
           return reject(StatusCodes.CONFLICT, "idempotency_conflict",
-              "idempotencyKey '" + idempotencyKey + "' was already used for a different request",
+              "idempotencyKey '" + spec.idempotencyKey() + "' was already used for a different request",
               Map.of("taskId", existing.id()));
         });
   }
@@ -143,6 +117,24 @@ public final class TaskRoutes extends AllDirectives {
           if (result.isFailure()) return unavailable(taskId);
           if (result.get() instanceof TaskEntity.Found found) {
             return complete(StatusCodes.OK, found.task(), Jackson.marshaller(mapper));
+          }
+          return notFound(taskId);
+        });
+  }
+
+  private Route cancel(String taskId) {
+    if (!isTaskId(taskId)) return notFound(taskId);
+    CompletionStage<TaskEntity.CancelReply> reply = entity(taskId).ask(TaskEntity.Cancel::new, askTimeout);
+    return onComplete(
+        reply,
+        result -> {
+          if (result.isFailure()) return unavailable(taskId);
+          TaskEntity.CancelReply answer = result.get();
+          if (answer instanceof TaskEntity.CancelAccepted accepted) {
+            return complete(StatusCodes.OK, accepted.task(), Jackson.marshaller(mapper));
+          } else if (answer instanceof TaskEntity.CancelRefused refused) {
+            return reject(StatusCodes.CONFLICT, "task_already_ended",
+                "task " + taskId + " already ended as " + refused.task().status(), Map.of("task", refused.task()));
           }
           return notFound(taskId);
         });

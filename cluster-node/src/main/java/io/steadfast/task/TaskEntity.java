@@ -3,6 +3,8 @@ package io.steadfast.task;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.steadfast.execution.AttemptResult;
+import io.steadfast.execution.AttemptRunner;
+import io.steadfast.execution.Bulkhead;
 import io.steadfast.handlers.TaskContext;
 import io.steadfast.protocol.AttemptOutcome;
 import io.steadfast.protocol.CborSerializable;
@@ -15,13 +17,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -45,6 +49,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * tasks are remembered by sharding, so after a crash they start again on a surviving node; an
  * attempt that was running when its node died is recorded {@code NODE_LOST} and tried again
  * (at-least-once). Backoff timers are re-armed from the persisted next-attempt time.
+ *
+ * <p>An attempt's life: due (a timer or recovery sends {@link Wake}) → a permit from the type's
+ * bulkhead on this node → {@link AttemptStarted} persisted → the handler runs on the type's
+ * threads → {@link AttemptEnded} → success, retry, dead letter or cancellation persisted.
  */
 public final class TaskEntity
     extends EventSourcedBehaviorWithEnforcedReplies<TaskEntity.Command, TaskEntity.Event, TaskEntity.State> {
@@ -60,10 +68,16 @@ public final class TaskEntity
 
   public record Get(ActorRef<GetReply> replyTo) implements Command {}
 
+  /** Waiting tasks end at once; a running one is told to stop and ends with its attempt. */
+  public record Cancel(ActorRef<CancelReply> replyTo) implements Command {}
+
   /** Start the next attempt if one is due (after submission, a backoff, or recovery). */
   enum Wake implements Command {
     INSTANCE
   }
+
+  /** The bulkhead's answer to a permit request. */
+  record PermitReply(Bulkhead.Reply reply) implements Command {}
 
   /** The handler of attempt {@code attempt} returned. */
   record AttemptEnded(int attempt, AttemptResult result) implements Command {}
@@ -97,6 +111,16 @@ public final class TaskEntity
 
   public record NotFound(String taskId) implements GetReply {}
 
+  public sealed interface CancelReply extends CborSerializable {}
+
+  /** Cancelled, or (while an attempt runs) cancellation requested: see the view's status. */
+  public record CancelAccepted(TaskView task) implements CancelReply {}
+
+  /** The task had already ended. */
+  public record CancelRefused(TaskView task) implements CancelReply {}
+
+  public record CancelNotFound(String taskId) implements CancelReply {}
+
   // ---------------------------------------------------------------- events
 
   public sealed interface Event extends CborSerializable {}
@@ -105,36 +129,55 @@ public final class TaskEntity
 
   public record AttemptStarted(int attempt, String node, Instant at) implements Event {}
 
-  public record AttemptSucceeded(int attempt, JsonNode result, Instant at) implements Event {}
-
   /** A handler's progress; the next attempt, on any node, starts from it. */
   public record CheckpointRecorded(int attempt, JsonNode state, Instant at) implements Event {}
 
-  /** @param nextAttemptAt when the next attempt is due; null when there will be none */
+  public record AttemptSucceeded(int attempt, JsonNode result, Instant at) implements Event {}
+
+  /**
+   * @param nextAttemptAt when the next attempt is due; null when there will be none
+   * @param counted false when the attempt does not count against the maximum (rate limited)
+   */
   public record AttemptFailed(
-      int attempt, AttemptOutcome outcome, TaskError error, Instant nextAttemptAt, Instant at)
+      int attempt, AttemptOutcome outcome, TaskError error, Instant nextAttemptAt, boolean counted, Instant at)
       implements Event {}
 
   public record DeadLettered(String reason, Instant at) implements Event {}
+
+  /** Asked to cancel while an attempt runs: the attempt is told to stop. */
+  public record CancellationRequested(Instant at) implements Event {}
+
+  public record Cancelled(Instant at) implements Event {}
 
   // ---------------------------------------------------------------- state
 
   /** One attempt as recorded; {@code endedAt} and {@code outcome} are null while it runs. */
   public record Attempt(
-      int number, String node, Instant startedAt, Instant endedAt, AttemptOutcome outcome, TaskError error)
+      int number,
+      String node,
+      Instant startedAt,
+      Instant endedAt,
+      AttemptOutcome outcome,
+      TaskError error,
+      boolean counted)
       implements CborSerializable {
 
-    Attempt ended(AttemptOutcome outcome, TaskError error, Instant at) {
-      return new Attempt(number, node, startedAt, at, outcome, error);
+    Attempt ended(AttemptOutcome outcome, TaskError error, boolean counted, Instant at) {
+      return new Attempt(number, node, startedAt, at, outcome, error, counted);
     }
 
     AttemptView toView() {
       return new AttemptView(
-          number, node, ApiTime.format(startedAt), ApiTime.format(endedAt), outcome, error);
+          number, node, ApiTime.format(startedAt), ApiTime.format(endedAt), outcome, error, counted);
     }
   }
 
-  /** Immutable; {@code spec == null} until the task is submitted. */
+  /**
+   * Immutable; {@code spec == null} until the task is submitted.
+   *
+   * @param lastBackoffMs the delay before the current wait (decorrelated jitter grows from it)
+   * @param checkpoint the last progress a handler recorded, or null
+   */
   public record State(
       String taskId,
       TaskSpec spec,
@@ -142,6 +185,8 @@ public final class TaskEntity
       Instant createdAt,
       Instant updatedAt,
       Instant nextAttemptAt,
+      long lastBackoffMs,
+      boolean cancelRequested,
       TaskError lastError,
       JsonNode result,
       JsonNode checkpoint,
@@ -149,7 +194,7 @@ public final class TaskEntity
       implements CborSerializable {
 
     static State empty(String taskId) {
-      return new State(taskId, null, null, null, null, null, null, null, null, List.of());
+      return new State(taskId, null, null, null, null, null, 0, false, null, null, null, List.of());
     }
 
     @JsonIgnore
@@ -157,8 +202,18 @@ public final class TaskEntity
       return spec != null;
     }
 
+    @JsonIgnore
+    public boolean isWaiting() {
+      return status == TaskStatus.PENDING || status == TaskStatus.RETRY_WAIT || status == TaskStatus.DEFERRED;
+    }
+
     public int attempts() {
       return history.size();
+    }
+
+    /** Attempts that count against the maximum. */
+    public long countedAttempts() {
+      return history.stream().filter(Attempt::counted).count();
     }
 
     /** The attempt started last, or null before the first. */
@@ -168,31 +223,50 @@ public final class TaskEntity
 
     State apply(Event event) {
       if (event instanceof Submitted e) {
-        return new State(taskId, e.spec(), TaskStatus.PENDING, e.at(), e.at(), null, null, null, null, List.of());
-      } else if (event instanceof AttemptStarted e) {
-        Attempt started = new Attempt(e.attempt(), e.node(), e.at(), null, null, null);
         return new State(
-            taskId, spec, TaskStatus.RUNNING, createdAt, e.at(), null, lastError, result, checkpoint,
-            appended(started));
+            taskId, e.spec(), TaskStatus.PENDING, e.at(), e.at(), e.spec().runAt(), 0, false, null, null,
+            null, List.of());
+      } else if (event instanceof AttemptStarted e) {
+        Attempt started = new Attempt(e.attempt(), e.node(), e.at(), null, null, null, true);
+        return with(TaskStatus.RUNNING, e.at(), null).withHistory(appended(started));
       } else if (event instanceof CheckpointRecorded e) {
         return new State(
-            taskId, spec, status, createdAt, e.at(), nextAttemptAt, lastError, result, e.state(), history);
+            taskId, spec, status, createdAt, e.at(), nextAttemptAt, lastBackoffMs, cancelRequested, lastError,
+            result, e.state(), history);
       } else if (event instanceof AttemptSucceeded e) {
-        Attempt ended = lastAttempt().ended(AttemptOutcome.SUCCEEDED, null, e.at());
+        Attempt ended = lastAttempt().ended(AttemptOutcome.SUCCEEDED, null, true, e.at());
         return new State(
-            taskId, spec, TaskStatus.SUCCEEDED, createdAt, e.at(), null, lastError, e.result(), checkpoint,
-            lastReplaced(ended));
+            taskId, spec, TaskStatus.SUCCEEDED, createdAt, e.at(), null, lastBackoffMs, cancelRequested,
+            lastError, e.result(), checkpoint, lastReplaced(ended));
       } else if (event instanceof AttemptFailed e) {
-        Attempt ended = lastAttempt().ended(e.outcome(), e.error(), e.at());
+        Attempt ended = lastAttempt().ended(e.outcome(), e.error(), e.counted(), e.at());
+        long backoff =
+            e.nextAttemptAt() == null ? lastBackoffMs : Duration.between(e.at(), e.nextAttemptAt()).toMillis();
         return new State(
-            taskId, spec, TaskStatus.RETRY_WAIT, createdAt, e.at(), e.nextAttemptAt(), e.error(), result,
-            checkpoint, lastReplaced(ended));
+            taskId, spec, TaskStatus.RETRY_WAIT, createdAt, e.at(), e.nextAttemptAt(), backoff, cancelRequested,
+            e.error(), result, checkpoint, lastReplaced(ended));
       } else if (event instanceof DeadLettered e) {
+        return with(TaskStatus.DEAD_LETTERED, e.at(), null);
+      } else if (event instanceof CancellationRequested e) {
         return new State(
-            taskId, spec, TaskStatus.DEAD_LETTERED, createdAt, e.at(), null, lastError, result, checkpoint,
-            history);
+            taskId, spec, status, createdAt, e.at(), nextAttemptAt, lastBackoffMs, true, lastError, result,
+            checkpoint, history);
+      } else if (event instanceof Cancelled e) {
+        return with(TaskStatus.CANCELLED, e.at(), null);
       }
       throw new IllegalArgumentException("unknown event " + event);
+    }
+
+    private State with(TaskStatus newStatus, Instant at, Instant next) {
+      return new State(
+          taskId, spec, newStatus, createdAt, at, next, lastBackoffMs, cancelRequested, lastError, result,
+          checkpoint, history);
+    }
+
+    private State withHistory(List<Attempt> newHistory) {
+      return new State(
+          taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, cancelRequested, lastError,
+          result, checkpoint, newHistory);
     }
 
     private List<Attempt> appended(Attempt attempt) {
@@ -214,6 +288,7 @@ public final class TaskEntity
           spec.type(),
           status,
           spec.payload(),
+          spec.priority(),
           history.size(),
           spec.retryPolicy().maxAttempts(),
           spec.retryPolicy(),
@@ -221,8 +296,10 @@ public final class TaskEntity
           ApiTime.format(createdAt),
           ApiTime.format(updatedAt),
           ApiTime.format(nextAttemptAt),
+          cancelRequested,
           lastError,
           result,
+          checkpoint,
           history.stream().map(Attempt::toView).toList());
     }
   }
@@ -248,13 +325,19 @@ public final class TaskEntity
   private static final String TIMEOUT_TIMER = "attempt-timeout";
   private static final String IDLE_TIMER = "idle";
   private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(10);
+  /** How long a task turned away by a full bulkhead waits before it asks again (plus jitter). */
+  private static final Duration BULKHEAD_FULL_RETRY = Duration.ofSeconds(1);
 
   private final String taskId;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final TaskRuntime runtime;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
-  /** Tells the running attempt's handler to stop; not state: an attempt lives in one incarnation. */
+  private final ActorRef<Bulkhead.Reply> permitReplies;
+  // Not state: an attempt and its permit live in one incarnation of the entity.
+  /** The attempt a permit was asked for and not yet answered, or 0. */
+  private int permitAskedFor;
+  /** Tells the running attempt's handler to stop. */
   private AtomicBoolean runningAttemptCancelled = new AtomicBoolean();
 
   private TaskEntity(
@@ -271,6 +354,7 @@ public final class TaskEntity
     this.timers = timers;
     this.runtime = runtime;
     this.shard = shard;
+    this.permitReplies = context.messageAdapter(Bulkhead.Reply.class, PermitReply::new);
   }
 
   @Override
@@ -305,13 +389,16 @@ public final class TaskEntity
     builder
         .forState(state -> !state.isSubmitted())
         .onCommand(Submit.class, this::submit)
-        .onCommand(Get.class, (state, get) -> notFound(get))
+        .onCommand(Get.class, (state, get) -> leaveAfterReply(get.replyTo(), new NotFound(taskId)))
+        .onCommand(Cancel.class, (state, cancel) -> leaveAfterReply(cancel.replyTo(), new CancelNotFound(taskId)))
         .onAnyCommand(command -> Effect().stop().thenNoReply());
     builder
         .forAnyState()
         .onCommand(Submit.class, this::resubmit)
         .onCommand(Get.class, this::get)
+        .onCommand(Cancel.class, this::cancel)
         .onCommand(Wake.class, (state, wake) -> wake(state))
+        .onCommand(PermitReply.class, this::permitReply)
         .onCommand(AttemptEnded.class, this::attemptEnded)
         .onCommand(AttemptTimedOut.class, this::attemptTimedOut)
         .onCommand(AttemptLost.class, this::attemptLost)
@@ -320,18 +407,18 @@ public final class TaskEntity
     return builder.build();
   }
 
-  // ---------------------------------------------------------------- command handlers
+  // ---------------------------------------------------------------- asked from outside
 
   private ReplyEffect<Event, State> submit(State state, Submit submit) {
     return Effect()
         .persist(new Submitted(submit.spec(), now()))
-        .thenRun(submitted -> context.getSelf().tell(Wake.INSTANCE))
+        .thenRun(this::scheduleWake)
         .thenReply(submit.replyTo(), submitted -> new Accepted(submitted.toView()));
   }
 
-  private ReplyEffect<Event, State> notFound(Get get) {
-    // Nothing here: leave at once so that reads of unknown ids are not remembered.
-    return Effect().none().thenRun(state -> passivate()).thenReply(get.replyTo(), state -> new NotFound(taskId));
+  /** Nothing here: answer, then leave at once so that reads of unknown ids are not remembered. */
+  private <R> ReplyEffect<Event, State> leaveAfterReply(ActorRef<R> replyTo, R reply) {
+    return Effect().none().thenRun(state -> passivate()).thenReply(replyTo, state -> reply);
   }
 
   private ReplyEffect<Event, State> resubmit(State state, Submit submit) {
@@ -347,14 +434,63 @@ public final class TaskEntity
     return Effect().reply(get.replyTo(), new Found(state.toView()));
   }
 
+  private ReplyEffect<Event, State> cancel(State state, Cancel cancel) {
+    if (state.status().isTerminal()) return Effect().reply(cancel.replyTo(), new CancelRefused(state.toView()));
+    if (state.status() == TaskStatus.RUNNING) {
+      runningAttemptCancelled.set(true);
+      if (state.cancelRequested()) return Effect().reply(cancel.replyTo(), new CancelAccepted(state.toView()));
+      return Effect()
+          .persist(new CancellationRequested(now()))
+          .thenReply(cancel.replyTo(), requested -> new CancelAccepted(requested.toView()));
+    }
+    timers.cancel(WAKE_TIMER);
+    return Effect()
+        .persist(new Cancelled(now()))
+        .thenRun(cancelled -> scheduleIdlePassivation())
+        .thenReply(cancel.replyTo(), cancelled -> new CancelAccepted(cancelled.toView()));
+  }
+
+  // ---------------------------------------------------------------- an attempt's life
+
   private ReplyEffect<Event, State> wake(State state) {
-    boolean waiting = state.status() == TaskStatus.PENDING || state.status() == TaskStatus.RETRY_WAIT;
-    if (!waiting) return Effect().noReply();
+    if (!state.isWaiting()) return Effect().noReply();
     if (state.nextAttemptAt() != null && now().isBefore(state.nextAttemptAt())) {
-      scheduleWake(state);
+      scheduleWake(state); // early (a timer from an older schedule): wait for the right time
       return Effect().noReply();
     }
     int attempt = state.attempts() + 1;
+    if (permitAskedFor == attempt) return Effect().noReply();
+    Optional<TaskType> type = runtime.types().find(state.spec().type());
+    if (type.isEmpty()) return startAttempt(attempt); // fails at once, as UNKNOWN_TASK_TYPE
+    permitAskedFor = attempt;
+    runtime
+        .bulkheads()
+        .admission(type.get().name())
+        .tell(new Bulkhead.Acquire(context.getSelf(), attempt, state.spec().priority(), permitReplies));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> permitReply(State state, PermitReply reply) {
+    if (reply.reply() instanceof Bulkhead.Rejected rejected) {
+      if (permitAskedFor == rejected.attempt()) permitAskedFor = 0;
+      Duration jitter = Duration.ofMillis(runtime.random().nextLong(500));
+      timers.startSingleTimer(WAKE_TIMER, Wake.INSTANCE, BULKHEAD_FULL_RETRY.plus(jitter));
+      return Effect().noReply();
+    }
+    int attempt = ((Bulkhead.Granted) reply.reply()).attempt();
+    if (permitAskedFor == attempt) permitAskedFor = 0;
+    boolean stillDue =
+        state.isWaiting()
+            && state.attempts() + 1 == attempt
+            && (state.nextAttemptAt() == null || !now().isBefore(state.nextAttemptAt()));
+    if (!stillDue) {
+      release(state, attempt); // cancelled, or started already, meanwhile
+      return Effect().noReply();
+    }
+    return startAttempt(attempt);
+  }
+
+  private ReplyEffect<Event, State> startAttempt(int attempt) {
     return Effect()
         .persist(new AttemptStarted(attempt, runtime.nodeName(), now()))
         .thenRun(started -> launch(started, attempt))
@@ -362,33 +498,40 @@ public final class TaskEntity
   }
 
   private ReplyEffect<Event, State> attemptEnded(State state, AttemptEnded ended) {
+    release(state, ended.attempt()); // the handler has returned: its thread is free again
     if (!isRunning(state, ended.attempt())) return Effect().noReply(); // timed out or lost before
     timers.cancel(TIMEOUT_TIMER);
-    if (ended.result() instanceof AttemptResult.Succeeded ok) {
+    AttemptResult result = ended.result();
+    if (result instanceof AttemptResult.Succeeded ok) {
+      // A cancel that came too late to stop the work does not hide its result.
       return Effect()
           .persist(new AttemptSucceeded(ended.attempt(), ok.result(), now()))
           .thenRun(done -> scheduleIdlePassivation())
           .thenNoReply();
     }
-    TaskError error = ((AttemptResult.Failed) ended.result()).error();
-    return fail(state, AttemptOutcome.FAILED, error, backoffAfter(state, ended.attempt()));
+    if (state.cancelRequested()) return endCancelled(state, AttemptOutcome.CANCELLED, cancelledError());
+    if (result instanceof AttemptResult.RateLimited limited) return rateLimited(state, limited);
+    AttemptResult.Failed failed = (AttemptResult.Failed) result;
+    Duration delay =
+        failed.retryAfter() != null ? capped(state, failed.retryAfter()) : backoff(state, ended.attempt());
+    return fail(state, AttemptOutcome.FAILED, failed.error(), delay);
   }
 
   private ReplyEffect<Event, State> attemptTimedOut(State state, AttemptTimedOut timedOut) {
     if (!isRunning(state, timedOut.attempt())) return Effect().noReply();
     runningAttemptCancelled.set(true);
-    return fail(
-        state,
-        AttemptOutcome.TIMED_OUT,
-        TaskError.timedOut(state.spec().attemptTimeoutMs()),
-        backoffAfter(state, timedOut.attempt()));
+    // The permit stays held until the handler returns: its thread is still busy until then.
+    TaskError error = TaskError.timedOut(state.spec().attemptTimeoutMs());
+    if (state.cancelRequested()) return endCancelled(state, AttemptOutcome.TIMED_OUT, error);
+    return fail(state, AttemptOutcome.TIMED_OUT, error, backoff(state, timedOut.attempt()));
   }
 
   private ReplyEffect<Event, State> attemptLost(State state, AttemptLost lost) {
     if (!isRunning(state, lost.attempt())) return Effect().noReply();
+    TaskError error = TaskError.nodeLost(state.lastAttempt().node());
+    if (state.cancelRequested()) return endCancelled(state, AttemptOutcome.NODE_LOST, error);
     // The node is gone and detecting that took seconds already: try again at once.
-    return fail(
-        state, AttemptOutcome.NODE_LOST, TaskError.nodeLost(state.lastAttempt().node()), Duration.ZERO);
+    return fail(state, AttemptOutcome.NODE_LOST, error, Duration.ZERO);
   }
 
   private ReplyEffect<Event, State> recordCheckpoint(State state, RecordCheckpoint checkpoint) {
@@ -407,23 +550,45 @@ public final class TaskEntity
   }
 
   /** Records the failed attempt; retries after {@code delay} while attempts and hope remain. */
-  private ReplyEffect<Event, State> fail(
-      State state, AttemptOutcome outcome, TaskError error, Duration delay) {
+  private ReplyEffect<Event, State> fail(State state, AttemptOutcome outcome, TaskError error, Duration delay) {
     int attempt = state.lastAttempt().number();
     int maxAttempts = state.spec().retryPolicy().maxAttempts();
+    long counted = state.countedAttempts(); // the running attempt included
     Instant at = now();
-    if (error.retryable() && attempt < maxAttempts) {
+    if (error.retryable() && counted < maxAttempts) {
       return Effect()
-          .persist(new AttemptFailed(attempt, outcome, error, at.plus(delay), at))
+          .persist(new AttemptFailed(attempt, outcome, error, at.plus(delay), true, at))
           .thenRun(this::scheduleWake)
           .thenNoReply();
     }
     String reason =
         error.retryable()
-            ? "attempts exhausted (" + attempt + " of " + maxAttempts + ")"
+            ? "attempts exhausted (" + counted + " of " + maxAttempts + ")"
             : "permanent failure: " + error.type();
     return Effect()
-        .persist(List.of(new AttemptFailed(attempt, outcome, error, null, at), new DeadLettered(reason, at)))
+        .persist(List.of(new AttemptFailed(attempt, outcome, error, null, true, at), new DeadLettered(reason, at)))
+        .thenRun(done -> scheduleIdlePassivation())
+        .thenNoReply();
+  }
+
+  /** Told to come back later: the attempt does not count, and the policy's cap still holds. */
+  private ReplyEffect<Event, State> rateLimited(State state, AttemptResult.RateLimited limited) {
+    Instant at = now();
+    TaskError error = new TaskError("RATE_LIMITED", limited.message(), true);
+    Instant next = at.plus(capped(state, limited.retryAfter()));
+    return Effect()
+        .persist(new AttemptFailed(state.lastAttempt().number(), AttemptOutcome.FAILED, error, next, false, at))
+        .thenRun(this::scheduleWake)
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> endCancelled(State state, AttemptOutcome outcome, TaskError error) {
+    Instant at = now();
+    return Effect()
+        .persist(
+            List.of(
+                new AttemptFailed(state.lastAttempt().number(), outcome, error, null, true, at),
+                new Cancelled(at)))
         .thenRun(done -> scheduleIdlePassivation())
         .thenNoReply();
   }
@@ -434,14 +599,13 @@ public final class TaskEntity
     if (!state.isSubmitted()) return;
     switch (state.status()) {
       case RUNNING -> context.getSelf().tell(new AttemptLost(state.lastAttempt().number()));
-      case PENDING -> context.getSelf().tell(Wake.INSTANCE);
-      case RETRY_WAIT, DEFERRED -> scheduleWake(state);
+      case PENDING, RETRY_WAIT, DEFERRED -> scheduleWake(state);
       case SUCCEEDED, DEAD_LETTERED, CANCELLED -> scheduleIdlePassivation();
     }
   }
 
   private void launch(State state, int attempt) {
-    AtomicBoolean cancelled = new AtomicBoolean();
+    AtomicBoolean cancelled = new AtomicBoolean(state.cancelRequested());
     runningAttemptCancelled = cancelled;
     long timeoutMs = state.spec().attemptTimeoutMs();
     TaskContext taskContext =
@@ -458,7 +622,10 @@ public final class TaskEntity
         runtime
             .types()
             .find(state.spec().type())
-            .map(type -> runtime.runner().run(type.handler(), taskContext))
+            .map(
+                type ->
+                    AttemptRunner.run(
+                        type.handler(), type.classifier(), taskContext, runtime.bulkheads().executor(type.name())))
             .orElseGet(() -> unknownType(state.spec().type()));
     context.pipeToSelf(
         outcome,
@@ -484,14 +651,21 @@ public final class TaskEntity
   }
 
   private static CompletionStage<AttemptResult> unknownType(String type) {
-    return java.util.concurrent.CompletableFuture.completedFuture(
+    return CompletableFuture.completedFuture(
         new AttemptResult.Failed(
-            new TaskError(
-                "UNKNOWN_TASK_TYPE", "this node has no task type '" + type + "' configured", false)));
+            new TaskError("UNKNOWN_TASK_TYPE", "this node has no task type '" + type + "' configured", false)));
+  }
+
+  private void release(State state, int attempt) {
+    runtime
+        .types()
+        .find(state.spec().type())
+        .ifPresent(type -> runtime.bulkheads().admission(type.name()).tell(new Bulkhead.Release(context.getSelf(), attempt)));
   }
 
   private void scheduleWake(State state) {
-    Duration delay = Duration.between(now(), state.nextAttemptAt());
+    Instant due = state.nextAttemptAt();
+    Duration delay = due == null ? Duration.ZERO : Duration.between(now(), due);
     timers.startSingleTimer(WAKE_TIMER, Wake.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
   }
 
@@ -507,8 +681,19 @@ public final class TaskEntity
     return state.status() == TaskStatus.RUNNING && state.lastAttempt().number() == attempt;
   }
 
-  private static Duration backoffAfter(State state, int attempt) {
-    return Duration.ofMillis(state.spec().retryPolicy().delayAfterAttemptMs(attempt));
+  private Duration backoff(State state, int failedAttempt) {
+    return Duration.ofMillis(
+        state.spec().retryPolicy().delayAfterAttemptMs(failedAttempt, state.lastBackoffMs(), runtime.random()));
+  }
+
+  /** A handler's own retry-after wins over the policy, but never beyond the policy's cap. */
+  private static Duration capped(State state, Duration requested) {
+    long ms = Math.max(0, Math.min(requested.toMillis(), state.spec().retryPolicy().maxDelayMs()));
+    return Duration.ofMillis(ms);
+  }
+
+  private static TaskError cancelledError() {
+    return new TaskError("CANCELLED", "the task was cancelled while this attempt ran", false);
   }
 
   private Instant now() {

@@ -3,19 +3,32 @@ package io.steadfast.task;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.steadfast.protocol.CborSerializable;
 import io.steadfast.protocol.RetryPolicy;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.Objects;
 
 /**
- * What was asked for at submission, resolved against the task type's configuration so that a
+ * What was asked for at submission, resolved against the task type's configuration, so that a
  * task keeps the policy it was accepted with even if the configuration changes later.
  *
  * @param payload never null (an empty object when none was given)
  * @param idempotencyKey may be null
+ * @param priority 0 (lowest) to 9 (most urgent): orders the wait for a bulkhead slot
+ * @param runAt no attempt before this time; null to run at once
  */
 public record TaskSpec(
-    String type, JsonNode payload, String idempotencyKey, RetryPolicy retryPolicy, long attemptTimeoutMs)
+    String type,
+    JsonNode payload,
+    String idempotencyKey,
+    RetryPolicy retryPolicy,
+    long attemptTimeoutMs,
+    int priority,
+    Instant runAt)
     implements CborSerializable {
+
+  public static final int MIN_PRIORITY = 0;
+  public static final int MAX_PRIORITY = 9;
+  public static final int DEFAULT_PRIORITY = 5;
 
   /** Numbers compare by value: 1, 1.0 and 1e0 are the same payload after a round trip. */
   private static final Comparator<JsonNode> SAME_VALUE =
@@ -25,8 +38,15 @@ public record TaskSpec(
         return 1;
       };
 
-  /** Whether {@code other} asks for the same work: the test behind idempotent resubmission. */
+  /**
+   * Whether {@code other} asks for the same work: the test behind idempotent resubmission. The
+   * run-at time is left out: a retried "in 10 minutes" request computes a later time.
+   */
   public boolean sameRequestAs(TaskSpec other) {
-    return Objects.equals(type, other.type) && payload.equals(SAME_VALUE, other.payload);
+    return Objects.equals(type, other.type)
+        && payload.equals(SAME_VALUE, other.payload)
+        && Objects.equals(retryPolicy, other.retryPolicy)
+        && attemptTimeoutMs == other.attemptTimeoutMs
+        && priority == other.priority;
   }
 }

@@ -1,16 +1,22 @@
 package io.steadfast.task;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.steadfast.execution.ErrorClassifier;
 import io.steadfast.handlers.TaskHandler;
 import io.steadfast.protocol.RetryPolicy;
 
-/** A task type as configured: the handler that runs it and how its attempts are retried. */
-public record TaskType(String name, TaskHandler handler, RetryPolicy retryPolicy, long attemptTimeoutMs) {
-
-  /** The spec of a new task of this type; a null payload becomes an empty object. */
-  public TaskSpec newSpec(JsonNode payload, String idempotencyKey) {
-    JsonNode body = payload == null || payload.isNull() ? JsonNodeFactory.instance.objectNode() : payload;
-    return new TaskSpec(name, body, idempotencyKey, retryPolicy, attemptTimeoutMs);
-  }
-}
+/**
+ * A task type as configured: the handler that runs it, how its attempts are retried and
+ * classified, and its bulkhead on each node.
+ *
+ * @param concurrency attempts of this type running at once on one node
+ * @param maxQueue attempts of this type waiting for a slot on one node before newcomers are
+ *     turned away (and try again a little later)
+ */
+public record TaskType(
+    String name,
+    TaskHandler handler,
+    RetryPolicy retryPolicy,
+    long attemptTimeoutMs,
+    ErrorClassifier classifier,
+    int concurrency,
+    int maxQueue) {}

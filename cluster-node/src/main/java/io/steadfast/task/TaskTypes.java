@@ -2,6 +2,7 @@ package io.steadfast.task;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.steadfast.execution.ErrorClassifier;
 import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.handlers.TaskHandler;
 import io.steadfast.protocol.RetryPolicy;
@@ -11,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 public final class TaskTypes {
   static final String TYPES_PATH = "steadfast.task-types";
   static final String DEFAULTS_PATH = "steadfast.task-defaults";
+  private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private final Map<String, TaskType> byName;
 
@@ -34,6 +38,9 @@ public final class TaskTypes {
     Map<String, TaskType> byName = new TreeMap<>();
     for (String name : types.root().keySet()) {
       String path = TYPES_PATH + "." + name;
+      if (!VALID_NAME.matcher(name).matches()) {
+        throw new ConfigException.BadValue(path, "a task type name must match " + VALID_NAME.pattern());
+      }
       Config type = types.getConfig(quoted(name)).withFallback(defaults);
       byName.put(name, read(name, path, type, handlers));
     }
@@ -70,7 +77,37 @@ public final class TaskTypes {
     if (timeoutMs < 1) {
       throw new ConfigException.BadValue(path + ".attempt-timeout", "must be positive but was " + timeoutMs + " ms");
     }
-    return new TaskType(name, handler, policy, timeoutMs);
+    ErrorClassifier classifier =
+        new ErrorClassifier(
+            classNames(type, path, "retry-on", handler), classNames(type, path, "abort-on", handler));
+    int concurrency = intBetween(type, path, "bulkhead.concurrency", 1, 10_000);
+    int maxQueue = intBetween(type, path, "bulkhead.max-queue", 0, 10_000_000);
+    return new TaskType(name, handler, policy, timeoutMs, classifier, concurrency, maxQueue);
+  }
+
+  /** Exception classes named in config must exist, or the list would silently never match. */
+  private static Set<String> classNames(Config type, String path, String key, TaskHandler handler) {
+    Set<String> names = new TreeSet<>(type.getStringList(key));
+    for (String name : names) {
+      try {
+        Class<?> found = Class.forName(name, false, handler.getClass().getClassLoader());
+        if (!Throwable.class.isAssignableFrom(found)) {
+          throw new ConfigException.BadValue(path + "." + key, name + " is not an exception class");
+        }
+      } catch (ClassNotFoundException e) {
+        throw new ConfigException.BadValue(path + "." + key, "no class named " + name + " on the classpath");
+      }
+    }
+    return names;
+  }
+
+  private static int intBetween(Config type, String path, String key, int min, int max) {
+    int value = type.getInt(key);
+    if (value < min || value > max) {
+      throw new ConfigException.BadValue(
+          path + "." + key, "must be between " + min + " and " + max + " but was " + value);
+    }
+    return value;
   }
 
   private static long millis(Config config, String key) {
@@ -88,5 +125,9 @@ public final class TaskTypes {
 
   public Set<String> names() {
     return byName.keySet();
+  }
+
+  public Iterable<TaskType> all() {
+    return byName.values();
   }
 }

@@ -68,7 +68,7 @@ public record RetryPolicy(
    * The delay before the next attempt, after attempt number {@code failedAttempt} (1-based)
    * failed. Never negative, never above {@link #maxDelayMs}.
    */
-  public long delayAfterAttemptMs(int failedAttempt) {
+  public long delayAfterAttemptMs(int failedAttempt, long previousDelayMs, java.util.random.RandomGenerator random) {
     int n = Math.max(1, failedAttempt);
     double delay =
         switch (strategy) {

@@ -10,7 +10,9 @@ import io.steadfast.protocol.TaskError;
  * @param node the remoting address ({@code host:port}) of the node that ran it
  * @param endedAt null while the attempt runs
  * @param outcome null while the attempt runs
+ * @param counted whether it counts against the task's maxAttempts (a rate-limited one does not)
  */
 public record AttemptView(
-    int attempt, String node, String startedAt, String endedAt, AttemptOutcome outcome, TaskError error)
+    int attempt, String node, String startedAt, String endedAt, AttemptOutcome outcome, TaskError error,
+    boolean counted)
     implements CborSerializable {}

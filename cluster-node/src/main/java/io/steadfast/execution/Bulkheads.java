@@ -1,0 +1,70 @@
+package io.steadfast.execution;
+
+import io.steadfast.task.TaskType;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * This node's bulkheads, one per task type: the admission actor and the thread pool the type's
+ * handlers run on. Each type has threads of its own, so a hung or slow type cannot take the
+ * threads of another.
+ */
+public final class Bulkheads {
+  private final Map<String, ActorRef<Bulkhead.Command>> admissions;
+  private final Map<String, ExecutorService> executors;
+
+  private Bulkheads(Map<String, ActorRef<Bulkhead.Command>> admissions, Map<String, ExecutorService> executors) {
+    this.admissions = admissions;
+    this.executors = executors;
+  }
+
+  public static Bulkheads start(ActorSystem<?> system, Iterable<TaskType> types) {
+    Map<String, ActorRef<Bulkhead.Command>> admissions = new TreeMap<>();
+    Map<String, ExecutorService> executors = new TreeMap<>();
+    for (TaskType type : types) {
+      var supervised =
+          Behaviors.supervise(Bulkhead.create(type.name(), type.concurrency(), type.maxQueue()))
+              .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(5), 0.2));
+      admissions.put(type.name(), system.systemActorOf(supervised, "bulkhead-" + type.name(), Props.empty()));
+      executors.put(type.name(), Executors.newFixedThreadPool(type.concurrency(), threadsNamed(type.name())));
+    }
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "stop-handler-threads",
+            () -> {
+              executors.values().forEach(ExecutorService::shutdownNow);
+              return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+            });
+    return new Bulkheads(admissions, executors);
+  }
+
+  public ActorRef<Bulkhead.Command> admission(String type) {
+    return admissions.get(type);
+  }
+
+  public ExecutorService executor(String type) {
+    return executors.get(type);
+  }
+
+  private static ThreadFactory threadsNamed(String type) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, "steadfast-" + type + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

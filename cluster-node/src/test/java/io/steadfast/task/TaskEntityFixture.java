@@ -1,0 +1,164 @@
+package io.steadfast.task;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.steadfast.execution.Bulkheads;
+import io.steadfast.handlers.HandlerRegistry;
+import io.steadfast.handlers.TaskContext;
+import io.steadfast.handlers.TaskHandler;
+import io.steadfast.protocol.AttemptOutcome;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Predicate;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+
+/**
+ * One actor system with the persistence test kit, real handlers (plus {@code throwing}, which
+ * throws the exception class named in its payload) and task types with tiny delays.
+ */
+final class TaskEntityFixture implements AutoCloseable {
+  static final String NODE = "127.0.0.1:2551";
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static final Config TYPES =
+      ConfigFactory.parseString(
+              """
+              steadfast.task-defaults {
+                max-attempts = 3
+                attempt-timeout = 5s
+                retry { strategy = fixed, initial-delay = 20ms, multiplier = 1.0, max-delay = 1s }
+              }
+              steadfast.task-types {
+                noop { handler = noop }
+                flaky { handler = flaky, max-attempts = 3, retry.initial-delay = 20ms }
+                once { handler = flaky, max-attempts = 1 }
+                slow-retry { handler = flaky, retry.initial-delay = 1h, retry.max-delay = 1h }
+                sleep { handler = sleep, max-attempts = 2, attempt-timeout = 300ms }
+                patient-sleep { handler = sleep, attempt-timeout = 1h }
+                classified {
+                  handler = throwing
+                  retry-on = ["java.io.IOException"]
+                  abort-on = ["java.lang.IllegalArgumentException"]
+                }
+                narrow { handler = sleep, bulkhead { concurrency = 1, max-queue = 5 }, attempt-timeout = 1h }
+              }
+              """)
+          .withFallback(ConfigFactory.parseResources("steadfast.conf"))
+          .resolve();
+
+  /** Throws {@code {"throw": "fully.qualified.ExceptionClass"}} with message "boom". */
+  static final class ThrowingHandler implements TaskHandler {
+    @Override
+    public String name() {
+      return "throwing";
+    }
+
+    @Override
+    public JsonNode execute(TaskContext context) throws Exception {
+      String className = context.payload().path("throw").asText();
+      throw (Exception) Class.forName(className).getConstructor(String.class).newInstance("boom");
+    }
+  }
+
+  final ActorTestKit actorTestKit =
+      ActorTestKit.create(
+          EventSourcedBehaviorTestKit.config()
+              .withFallback(PersistenceTestKitSnapshotPlugin.config())
+              .withFallback(ConfigFactory.parseResources("serialization.conf"))
+              .resolve());
+  final TaskTypes types =
+      TaskTypes.fromConfig(
+          TYPES,
+          HandlerRegistry.of(
+              new io.steadfast.handlers.NoopHandler(),
+              new io.steadfast.handlers.FlakyHandler(),
+              new io.steadfast.handlers.SleepHandler(),
+              new ThrowingHandler()));
+  final TaskRuntime runtime =
+      new TaskRuntime(
+          types,
+          Bulkheads.start(actorTestKit.system(), types.all()),
+          NODE,
+          Clock.systemUTC(),
+          new Random(42),
+          4,
+          Duration.ofMinutes(1));
+  private int taskNumber;
+
+  /** A fresh task entity under the event-sourced test kit, and the probe standing in for its shard. */
+  record Task(
+      String id,
+      EventSourcedBehaviorTestKit<TaskEntity.Command, TaskEntity.Event, TaskEntity.State> kit,
+      TestProbe<ClusterSharding.ShardCommand> shard) {}
+
+  Task newTask() {
+    String id = "task-" + (++taskNumber);
+    TestProbe<ClusterSharding.ShardCommand> shard = actorTestKit.createTestProbe();
+    return new Task(
+        id,
+        EventSourcedBehaviorTestKit.create(actorTestKit.system(), TaskEntity.create(id, runtime, shard.ref())),
+        shard);
+  }
+
+  TaskSpec spec(String type, String payload) {
+    return specAt(type, payload, null);
+  }
+
+  TaskSpec specAt(String type, String payload, Instant runAt) {
+    try {
+      TaskType taskType = types.find(type).orElseThrow();
+      return new TaskSpec(
+          type, JSON.readTree(payload), null, taskType.retryPolicy(), taskType.attemptTimeoutMs(),
+          TaskSpec.DEFAULT_PRIORITY, runAt);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  static TaskEntity.Accepted submit(Task task, TaskSpec spec) {
+    var result = task.kit().<TaskEntity.SubmitReply>runCommand(replyTo -> new TaskEntity.Submit(spec, replyTo));
+    return assertInstanceOf(TaskEntity.Accepted.class, result.reply());
+  }
+
+  static TaskEntity.State awaitState(Task task, Predicate<TaskEntity.State> condition) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    TaskEntity.State state = task.kit().getState();
+    while (!condition.test(state)) {
+      if (System.nanoTime() > deadline) fail("state never matched; last: " + state);
+      sleep(20);
+      state = task.kit().getState();
+    }
+    return state;
+  }
+
+  static List<AttemptOutcome> outcomes(TaskEntity.State state) {
+    return state.history().stream().map(TaskEntity.Attempt::outcome).toList();
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    actorTestKit.shutdownTestKit();
+  }
+}
