@@ -244,6 +244,18 @@ public final class LocalCluster implements AutoCloseable {
     return http.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
+  /** How many tasks the journal holds: proof that a rejected request persisted nothing. */
+  public int tasksInJournal() throws SQLException {
+    try (Connection connection = DriverManager.getConnection(dbUrl(), "sa", "");
+        var statement =
+            connection.prepareStatement(
+                "SELECT COUNT(DISTINCT \"persistence_id\") FROM \"event_journal\" WHERE \"persistence_id\" LIKE 'Task|%'");
+        var rows = statement.executeQuery()) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
   /** The task view, or null if the node did not answer 200 (e.g. while its shard moves). */
   public JsonNode task(Node node, String id) {
     try {

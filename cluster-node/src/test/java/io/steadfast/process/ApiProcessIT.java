@@ -1,0 +1,131 @@
+package io.steadfast.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The task API across two real nodes: idempotency races, cancellation and bad input. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ApiProcessIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private LocalCluster cluster;
+  private ExecutorService pool;
+
+  @BeforeAll
+  void start() throws Exception {
+    cluster = LocalCluster.start("api", 2);
+    pool = Executors.newFixedThreadPool(2);
+  }
+
+  @AfterAll
+  void stop() {
+    if (pool != null) pool.shutdownNow();
+    if (cluster != null) cluster.close();
+  }
+
+  @Test
+  void theSameIdempotentRequestOnTwoNodesAtOnceMakesOneTask() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      String body = "{\"type\":\"noop\",\"payload\":{\"n\":" + i + "},\"idempotencyKey\":\"same-" + UUID.randomUUID() + "\"}";
+      List<HttpResponse<String>> answers = race(body, body);
+
+      List<Integer> statuses = answers.stream().map(HttpResponse::statusCode).sorted().toList();
+      assertEquals(List.of(200, 202), statuses, "one creates the task, the other finds it");
+      assertEquals(json(answers.get(0)).get("id"), json(answers.get(1)).get("id"));
+    }
+  }
+
+  @Test
+  void differentRequestsWithOneKeyOnTwoNodesAtOnceConflict() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      String key = "clash-" + UUID.randomUUID();
+      List<HttpResponse<String>> answers =
+          race("{\"type\":\"noop\",\"payload\":{\"n\":1},\"idempotencyKey\":\"" + key + "\"}",
+              "{\"type\":\"noop\",\"payload\":{\"n\":2},\"idempotencyKey\":\"" + key + "\"}");
+
+      List<Integer> statuses = answers.stream().map(HttpResponse::statusCode).sorted().toList();
+      assertEquals(List.of(202, 409), statuses);
+      HttpResponse<String> conflict = answers.stream().filter(a -> a.statusCode() == 409).findFirst().orElseThrow();
+      assertEquals("idempotency_conflict", json(conflict).get("error").asText());
+    }
+  }
+
+  @Test
+  void aWaitingTaskIsCancelledFromAnyNodeAndAnEndedOneRefusesIt() throws Exception {
+    HttpResponse<String> submitted =
+        cluster.post(cluster.node(1), "/api/v1/tasks", "{\"type\":\"noop\",\"delayMs\":600000,\"priority\":8}");
+    assertEquals(202, submitted.statusCode(), submitted.body());
+    JsonNode task = json(submitted);
+    assertEquals("PENDING", task.get("status").asText());
+    assertEquals(8, task.get("priority").asInt());
+    assertTrue(task.hasNonNull("nextAttemptAt"));
+
+    String cancelPath = "/api/v1/tasks/" + task.get("id").asText() + "/cancel";
+    HttpResponse<String> cancelled = cluster.post(cluster.node(2), cancelPath, "");
+    assertEquals(200, cancelled.statusCode(), cancelled.body());
+    assertEquals("CANCELLED", json(cancelled).get("status").asText());
+
+    HttpResponse<String> again = cluster.post(cluster.node(1), cancelPath, "");
+    assertEquals(409, again.statusCode(), again.body());
+    assertEquals("task_already_ended", json(again).get("error").asText());
+
+    HttpResponse<String> unknown = cluster.post(cluster.node(1), "/api/v1/tasks/" + UUID.randomUUID() + "/cancel", "");
+    assertEquals(404, unknown.statusCode());
+  }
+
+  @Test
+  void badSubmissionsAreRejectedWithAJsonReasonAndPersistNothing() throws Exception {
+    int tasksBefore = cluster.tasksInJournal();
+    String[][] cases = {
+      {"{\"type\":\"nope\"}", "unknown_task_type"},
+      {"{\"type\":", "malformed_json"},
+      {"[1,2]", "invalid_request"},
+      {"{\"payload\":{}}", "invalid_request"},
+      {"{\"type\":\"noop\",\"payload\":[1]}", "invalid_request"},
+      {"{\"type\":\"noop\",\"priority\":12}", "invalid_request"},
+      {"{\"type\":\"noop\",\"priority\":\"high\"}", "invalid_request"},
+      {"{\"type\":\"noop\",\"delayMs\":-1}", "invalid_request"},
+      {"{\"type\":\"noop\",\"delayMs\":10,\"runAt\":\"2030-01-01T00:00:00Z\"}", "invalid_request"},
+      {"{\"type\":\"noop\",\"runAt\":\"tomorrow\"}", "invalid_request"},
+      {"{\"type\":\"noop\",\"attemptTimeoutMs\":0}", "invalid_request"},
+      {"{\"type\":\"noop\",\"idempotencyKey\":\"\"}", "invalid_request"},
+      {"{\"type\":\"noop\",\"colour\":\"red\"}", "invalid_request"},
+    };
+    for (String[] c : cases) {
+      HttpResponse<String> answer = cluster.post(cluster.node(1), "/api/v1/tasks", c[0]);
+      assertEquals(400, answer.statusCode(), c[0] + " -> " + answer.body());
+      assertEquals(c[1], json(answer).get("error").asText(), c[0] + " -> " + answer.body());
+      assertTrue(json(answer).get("message").asText().length() > 10, answer.body());
+    }
+    assertEquals(tasksBefore, cluster.tasksInJournal(), "a rejected request persisted a task");
+  }
+
+  /** Sends {@code first} to node 1 and {@code second} to node 2 at the same moment. */
+  private List<HttpResponse<String>> race(String first, String second) throws Exception {
+    CyclicBarrier start = new CyclicBarrier(2);
+    List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+    answers.add(pool.submit(() -> { start.await(); return cluster.post(cluster.node(1), "/api/v1/tasks", first); }));
+    answers.add(pool.submit(() -> { start.await(); return cluster.post(cluster.node(2), "/api/v1/tasks", second); }));
+    List<HttpResponse<String>> result = new ArrayList<>();
+    for (Future<HttpResponse<String>> answer : answers) result.add(answer.get());
+    return result;
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws Exception {
+    return JSON.readTree(response.body());
+  }
+}
