@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.execution.Bulkheads;
 import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.http.ApiErrors;
@@ -14,11 +15,13 @@ import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskRuntime;
 import io.steadfast.task.TaskTypes;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Random;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
@@ -74,6 +77,9 @@ public final class Main {
     Address self = Cluster.get(system).selfMember().address();
     String nodeName = self.getHost().get() + ":" + self.getPort().get();
 
+    Duration askTimeout = config.getDuration("steadfast.http.ask-timeout");
+    DeadLetterQueue.init(system, types::deadLettersKept);
+    EntityRef<DeadLetterQueue.Command> deadLetterQueue = DeadLetterQueue.ref(system);
     TaskEntity.init(
         system,
         new TaskRuntime(
@@ -83,7 +89,8 @@ public final class Main {
             Clock.systemUTC(),
             new Random(), // thread-safe: shared by every entity on this node
             config.getInt("steadfast.task.snapshot-every"),
-            config.getDuration("steadfast.task.passivate-terminal-after")));
+            config.getDuration("steadfast.task.passivate-terminal-after"),
+            entry -> deadLetterQueue.askWithStatus(replyTo -> new DeadLetterQueue.File(entry, replyTo), askTimeout)));
 
     PekkoManagement.get(system).start();
 
@@ -91,7 +98,7 @@ public final class Main {
         JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
     ApiErrors errors = new ApiErrors(mapper);
     TaskRoutes tasks =
-        new TaskRoutes(system, types, mapper, errors, config.getDuration("steadfast.http.ask-timeout"));
+        new TaskRoutes(system, types, mapper, errors, askTimeout);
     HttpServer.start(
         system,
         tasks.routes(),

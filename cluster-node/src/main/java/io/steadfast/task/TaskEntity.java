@@ -2,6 +2,7 @@ package io.steadfast.task;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.execution.AttemptResult;
 import io.steadfast.execution.AttemptRunner;
 import io.steadfast.execution.Bulkhead;
@@ -71,6 +72,14 @@ public final class TaskEntity
   /** Waiting tasks end at once; a running one is told to stop and ends with its attempt. */
   public record Cancel(ActorRef<CancelReply> replyTo) implements Command {}
 
+  /**
+   * Runs a dead-lettered task again with a fresh attempt budget.
+   *
+   * @param retryPolicy replaces the task's policy; null keeps it
+   */
+  public record Redrive(io.steadfast.protocol.RetryPolicy retryPolicy, ActorRef<RedriveReply> replyTo)
+      implements Command {}
+
   /** Start the next attempt if one is due (after submission, a backoff, or recovery). */
   enum Wake implements Command {
     INSTANCE
@@ -89,6 +98,12 @@ public final class TaskEntity
 
   /** From a handler, off the actor thread: persist progress of attempt {@code attempt}. */
   record RecordCheckpoint(int attempt, JsonNode state, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** How filing this task's dead letter went; a failure is tried again. */
+  record FilingEnded(boolean filed) implements Command {}
+
+  /** Time to try filing the dead letter again. */
+  record FilingRetry() implements Command {}
 
   /** A terminal task has not been read for a while: it may leave memory. */
   enum Idle implements Command {
@@ -121,6 +136,15 @@ public final class TaskEntity
 
   public record CancelNotFound(String taskId) implements CancelReply {}
 
+  public sealed interface RedriveReply extends CborSerializable {}
+
+  public record RedriveAccepted(TaskView task) implements RedriveReply {}
+
+  /** Only a dead-lettered task can be redriven. */
+  public record RedriveRefused(TaskView task) implements RedriveReply {}
+
+  public record RedriveNotFound(String taskId) implements RedriveReply {}
+
   // ---------------------------------------------------------------- events
 
   public sealed interface Event extends CborSerializable {}
@@ -143,6 +167,16 @@ public final class TaskEntity
       implements Event {}
 
   public record DeadLettered(String reason, Instant at) implements Event {}
+
+  /** The dead-letter queue acknowledged this task's entry. */
+  public record DeadLetterFiled(Instant at) implements Event {}
+
+  /**
+   * Taken out of the dead-letter queue to run again with a fresh attempt budget.
+   *
+   * @param retryPolicy replaces the task's policy; null keeps it
+   */
+  public record Redriven(io.steadfast.protocol.RetryPolicy retryPolicy, Instant at) implements Event {}
 
   /** Asked to cancel while an attempt runs: the attempt is told to stop. */
   public record CancellationRequested(Instant at) implements Event {}
@@ -173,10 +207,21 @@ public final class TaskEntity
   }
 
   /**
+   * Why and when a task was dead-lettered, and whether the dead-letter queue has it yet.
+   *
+   * @param filed the queue acknowledged the entry; until then the task stays in memory and
+   *     remembered, and files it again after a crash
+   */
+  public record DeadLetter(String reason, Instant at, boolean filed) implements CborSerializable {}
+
+  /**
    * Immutable; {@code spec == null} until the task is submitted.
    *
    * @param lastBackoffMs the delay before the current wait (decorrelated jitter grows from it)
+   * @param budgetFrom index in {@code history} of the first attempt that counts against the
+   *     maximum (a redrive starts a fresh budget; attempt numbers go on)
    * @param checkpoint the last progress a handler recorded, or null
+   * @param deadLetter set while the task is dead-lettered, else null
    */
   public record State(
       String taskId,
@@ -190,11 +235,13 @@ public final class TaskEntity
       TaskError lastError,
       JsonNode result,
       JsonNode checkpoint,
-      List<Attempt> history)
+      List<Attempt> history,
+      int budgetFrom,
+      DeadLetter deadLetter)
       implements CborSerializable {
 
     static State empty(String taskId) {
-      return new State(taskId, null, null, null, null, null, 0, false, null, null, null, List.of());
+      return new State(taskId, null, null, null, null, null, 0, false, null, null, null, List.of(), 0, null);
     }
 
     @JsonIgnore
@@ -207,13 +254,19 @@ public final class TaskEntity
       return status == TaskStatus.PENDING || status == TaskStatus.RETRY_WAIT || status == TaskStatus.DEFERRED;
     }
 
+    /** Dead-lettered, but the queue has not acknowledged it yet: must not leave memory. */
+    @JsonIgnore
+    public boolean isDeadLetterUnfiled() {
+      return status == TaskStatus.DEAD_LETTERED && deadLetter != null && !deadLetter.filed();
+    }
+
     public int attempts() {
       return history.size();
     }
 
-    /** Attempts that count against the maximum. */
+    /** Attempts since the last redrive that count against the maximum. */
     public long countedAttempts() {
-      return history.stream().filter(Attempt::counted).count();
+      return history.subList(budgetFrom, history.size()).stream().filter(Attempt::counted).count();
     }
 
     /** The attempt started last, or null before the first. */
@@ -224,49 +277,73 @@ public final class TaskEntity
     State apply(Event event) {
       if (event instanceof Submitted e) {
         return new State(
-            taskId, e.spec(), TaskStatus.PENDING, e.at(), e.at(), e.spec().runAt(), 0, false, null, null,
-            null, List.of());
+            taskId, e.spec(), TaskStatus.PENDING, e.at(), e.at(), e.spec().runAt(), 0, false, null, null, null,
+            List.of(), 0, null);
       } else if (event instanceof AttemptStarted e) {
         Attempt started = new Attempt(e.attempt(), e.node(), e.at(), null, null, null, true);
-        return with(TaskStatus.RUNNING, e.at(), null).withHistory(appended(started));
+        return withStatus(TaskStatus.RUNNING, e.at(), null).withHistory(appended(started));
       } else if (event instanceof CheckpointRecorded e) {
-        return new State(
-            taskId, spec, status, createdAt, e.at(), nextAttemptAt, lastBackoffMs, cancelRequested, lastError,
-            result, e.state(), history);
+        return withStatus(status, e.at(), nextAttemptAt).withCheckpoint(e.state());
       } else if (event instanceof AttemptSucceeded e) {
         Attempt ended = lastAttempt().ended(AttemptOutcome.SUCCEEDED, null, true, e.at());
-        return new State(
-            taskId, spec, TaskStatus.SUCCEEDED, createdAt, e.at(), null, lastBackoffMs, cancelRequested,
-            lastError, e.result(), checkpoint, lastReplaced(ended));
+        return withStatus(TaskStatus.SUCCEEDED, e.at(), null).withHistory(lastReplaced(ended)).withResult(e.result());
       } else if (event instanceof AttemptFailed e) {
         Attempt ended = lastAttempt().ended(e.outcome(), e.error(), e.counted(), e.at());
         long backoff =
             e.nextAttemptAt() == null ? lastBackoffMs : Duration.between(e.at(), e.nextAttemptAt()).toMillis();
-        return new State(
-            taskId, spec, TaskStatus.RETRY_WAIT, createdAt, e.at(), e.nextAttemptAt(), backoff, cancelRequested,
-            e.error(), result, checkpoint, lastReplaced(ended));
+        return withStatus(TaskStatus.RETRY_WAIT, e.at(), e.nextAttemptAt())
+            .withHistory(lastReplaced(ended))
+            .withFailure(e.error(), backoff);
       } else if (event instanceof DeadLettered e) {
-        return with(TaskStatus.DEAD_LETTERED, e.at(), null);
-      } else if (event instanceof CancellationRequested e) {
+        return withStatus(TaskStatus.DEAD_LETTERED, e.at(), null).withDeadLetter(new DeadLetter(e.reason(), e.at(), false));
+      } else if (event instanceof DeadLetterFiled e) {
+        return withDeadLetter(new DeadLetter(deadLetter.reason(), deadLetter.at(), true));
+      } else if (event instanceof Redriven e) {
+        TaskSpec redriven = e.retryPolicy() == null ? spec : spec.withRetryPolicy(e.retryPolicy());
         return new State(
-            taskId, spec, status, createdAt, e.at(), nextAttemptAt, lastBackoffMs, true, lastError, result,
-            checkpoint, history);
+            taskId, redriven, TaskStatus.PENDING, createdAt, e.at(), null, 0, false, lastError, result, checkpoint,
+            history, history.size(), null);
+      } else if (event instanceof CancellationRequested e) {
+        return withStatus(status, e.at(), nextAttemptAt).withCancelRequested();
       } else if (event instanceof Cancelled e) {
-        return with(TaskStatus.CANCELLED, e.at(), null);
+        return withStatus(TaskStatus.CANCELLED, e.at(), null);
       }
       throw new IllegalArgumentException("unknown event " + event);
     }
 
-    private State with(TaskStatus newStatus, Instant at, Instant next) {
-      return new State(
-          taskId, spec, newStatus, createdAt, at, next, lastBackoffMs, cancelRequested, lastError, result,
-          checkpoint, history);
+    private State withStatus(TaskStatus newStatus, Instant at, Instant next) {
+      return new State(taskId, spec, newStatus, createdAt, at, next, lastBackoffMs, cancelRequested, lastError,
+          result, checkpoint, history, budgetFrom, deadLetter);
     }
 
     private State withHistory(List<Attempt> newHistory) {
-      return new State(
-          taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, cancelRequested, lastError,
-          result, checkpoint, newHistory);
+      return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, cancelRequested,
+          lastError, result, checkpoint, newHistory, budgetFrom, deadLetter);
+    }
+
+    private State withResult(JsonNode newResult) {
+      return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, cancelRequested,
+          lastError, newResult, checkpoint, history, budgetFrom, deadLetter);
+    }
+
+    private State withCheckpoint(JsonNode newCheckpoint) {
+      return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, cancelRequested,
+          lastError, result, newCheckpoint, history, budgetFrom, deadLetter);
+    }
+
+    private State withFailure(TaskError error, long backoffMs) {
+      return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, backoffMs, cancelRequested,
+          error, result, checkpoint, history, budgetFrom, deadLetter);
+    }
+
+    private State withCancelRequested() {
+      return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, true,
+          lastError, result, checkpoint, history, budgetFrom, deadLetter);
+    }
+
+    private State withDeadLetter(DeadLetter newDeadLetter) {
+      return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, cancelRequested,
+          lastError, result, checkpoint, history, budgetFrom, newDeadLetter);
     }
 
     private List<Attempt> appended(Attempt attempt) {
@@ -280,6 +357,18 @@ public final class TaskEntity
       List<Attempt> copy = new ArrayList<>(history);
       copy.set(copy.size() - 1, attempt);
       return List.copyOf(copy);
+    }
+
+    /** The entry the dead-letter queue keeps for this task. */
+    DeadLetterQueue.Entry toDeadLetterEntry() {
+      List<Attempt> failed =
+          history.subList(budgetFrom, history.size()).stream().filter(a -> a.error() != null).toList();
+      TaskError error = lastError != null ? lastError : new TaskError("UNKNOWN", "no error recorded", false);
+      return new DeadLetterQueue.Entry(
+          0, taskId, spec.type(), error.type(), error.message(), history.size(),
+          failed.isEmpty() ? null : failed.get(0).endedAt(),
+          failed.isEmpty() ? null : failed.get(failed.size() - 1).endedAt(),
+          deadLetter.at(), deadLetter.reason());
     }
 
     public TaskView toView() {
@@ -324,7 +413,9 @@ public final class TaskEntity
   private static final String WAKE_TIMER = "wake";
   private static final String TIMEOUT_TIMER = "attempt-timeout";
   private static final String IDLE_TIMER = "idle";
+  private static final String FILING_TIMER = "filing";
   private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration FILING_RETRY = Duration.ofSeconds(2);
   /** How long a task turned away by a full bulkhead waits before it asks again (plus jitter). */
   private static final Duration BULKHEAD_FULL_RETRY = Duration.ofSeconds(1);
 
@@ -391,12 +482,19 @@ public final class TaskEntity
         .onCommand(Submit.class, this::submit)
         .onCommand(Get.class, (state, get) -> leaveAfterReply(get.replyTo(), new NotFound(taskId)))
         .onCommand(Cancel.class, (state, cancel) -> leaveAfterReply(cancel.replyTo(), new CancelNotFound(taskId)))
+        .onCommand(Redrive.class, (state, redrive) -> leaveAfterReply(redrive.replyTo(), new RedriveNotFound(taskId)))
         .onAnyCommand(command -> Effect().stop().thenNoReply());
     builder
         .forAnyState()
         .onCommand(Submit.class, this::resubmit)
         .onCommand(Get.class, this::get)
         .onCommand(Cancel.class, this::cancel)
+        .onCommand(Redrive.class, this::redrive)
+        .onCommand(FilingEnded.class, this::filingEnded)
+        .onCommand(FilingRetry.class, (state, retry) -> {
+          if (state.isDeadLetterUnfiled()) fileDeadLetter(state);
+          return Effect().noReply();
+        })
         .onCommand(Wake.class, (state, wake) -> wake(state))
         .onCommand(PermitReply.class, this::permitReply)
         .onCommand(AttemptEnded.class, this::attemptEnded)
@@ -448,6 +546,34 @@ public final class TaskEntity
         .persist(new Cancelled(now()))
         .thenRun(cancelled -> scheduleIdlePassivation())
         .thenReply(cancel.replyTo(), cancelled -> new CancelAccepted(cancelled.toView()));
+  }
+
+  private ReplyEffect<Event, State> redrive(State state, Redrive redrive) {
+    if (state.status() != TaskStatus.DEAD_LETTERED) {
+      return Effect().reply(redrive.replyTo(), new RedriveRefused(state.toView()));
+    }
+    timers.cancel(IDLE_TIMER);
+    return Effect()
+        .persist(new Redriven(redrive.retryPolicy(), now()))
+        .thenRun(this::scheduleWake)
+        .thenReply(redrive.replyTo(), redriven -> new RedriveAccepted(redriven.toView()));
+  }
+
+  // ---------------------------------------------------------------- the dead-letter queue
+
+  /** At-least-once: until the queue acknowledges, the task stays remembered and tries again. */
+  private void fileDeadLetter(State state) {
+    context.pipeToSelf(
+        runtime.deadLetters().file(state.toDeadLetterEntry()), (done, failure) -> new FilingEnded(failure == null));
+  }
+
+  private ReplyEffect<Event, State> filingEnded(State state, FilingEnded ended) {
+    if (!state.isDeadLetterUnfiled()) return Effect().noReply(); // redriven meanwhile
+    if (!ended.filed()) {
+      timers.startSingleTimer(FILING_TIMER, new FilingRetry(), FILING_RETRY);
+      return Effect().noReply();
+    }
+    return Effect().persist(new DeadLetterFiled(now())).thenRun(filed -> scheduleIdlePassivation()).thenNoReply();
   }
 
   // ---------------------------------------------------------------- an attempt's life
@@ -545,7 +671,7 @@ public final class TaskEntity
   }
 
   private ReplyEffect<Event, State> idle(State state) {
-    if (state.status().isTerminal()) passivate();
+    if (state.status().isTerminal() && !state.isDeadLetterUnfiled()) passivate();
     return Effect().noReply();
   }
 
@@ -567,7 +693,7 @@ public final class TaskEntity
             : "permanent failure: " + error.type();
     return Effect()
         .persist(List.of(new AttemptFailed(attempt, outcome, error, null, true, at), new DeadLettered(reason, at)))
-        .thenRun(done -> scheduleIdlePassivation())
+        .thenRun(this::fileDeadLetter)
         .thenNoReply();
   }
 
@@ -600,7 +726,11 @@ public final class TaskEntity
     switch (state.status()) {
       case RUNNING -> context.getSelf().tell(new AttemptLost(state.lastAttempt().number()));
       case PENDING, RETRY_WAIT, DEFERRED -> scheduleWake(state);
-      case SUCCEEDED, DEAD_LETTERED, CANCELLED -> scheduleIdlePassivation();
+      case DEAD_LETTERED -> {
+        if (state.isDeadLetterUnfiled()) fileDeadLetter(state);
+        else scheduleIdlePassivation();
+      }
+      case SUCCEEDED, CANCELLED -> scheduleIdlePassivation();
     }
   }
 

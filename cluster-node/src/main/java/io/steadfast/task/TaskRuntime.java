@@ -1,9 +1,12 @@
 package io.steadfast.task;
 
+import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.execution.Bulkheads;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.random.RandomGenerator;
+import org.apache.pekko.Done;
 
 /**
  * What a task entity needs from its node: the configured types, the bulkheads their handlers run
@@ -12,6 +15,7 @@ import java.util.random.RandomGenerator;
  *
  * @param nodeName the remoting address {@code host:port} recorded on every attempt
  * @param random draws retry jitter; the drawn delay is persisted, so replay never redraws
+ * @param deadLetters where dead-lettered tasks are filed
  */
 public record TaskRuntime(
     TaskTypes types,
@@ -20,4 +24,12 @@ public record TaskRuntime(
     Clock clock,
     RandomGenerator random,
     int snapshotEvery,
-    Duration passivateTerminalAfter) {}
+    Duration passivateTerminalAfter,
+    DeadLetterFiler deadLetters) {
+
+  /** Hands a dead letter to the queue; completes when the queue has it in its journal. */
+  @FunctionalInterface
+  public interface DeadLetterFiler {
+    CompletionStage<Done> file(DeadLetterQueue.Entry entry);
+  }
+}

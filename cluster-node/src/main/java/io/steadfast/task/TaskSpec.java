@@ -38,6 +38,11 @@ public record TaskSpec(
         return 1;
       };
 
+  /** The same task under another retry policy (a redrive may bring one). */
+  public TaskSpec withRetryPolicy(RetryPolicy policy) {
+    return new TaskSpec(type, payload, idempotencyKey, policy, attemptTimeoutMs, priority, runAt);
+  }
+
   /**
    * Whether {@code other} asks for the same work: the test behind idempotent resubmission. The
    * run-at time is left out: a retried "in 10 minutes" request computes a later time.

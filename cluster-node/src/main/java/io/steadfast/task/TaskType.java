@@ -11,6 +11,7 @@ import io.steadfast.protocol.RetryPolicy;
  * @param concurrency attempts of this type running at once on one node
  * @param maxQueue attempts of this type waiting for a slot on one node before newcomers are
  *     turned away (and try again a little later)
+ * @param deadLettersKept how many of this type's dead letters the queue keeps (oldest go first)
  */
 public record TaskType(
     String name,
@@ -19,4 +20,5 @@ public record TaskType(
     long attemptTimeoutMs,
     ErrorClassifier classifier,
     int concurrency,
-    int maxQueue) {}
+    int maxQueue,
+    int deadLettersKept) {}

@@ -27,9 +27,11 @@ public final class TaskTypes {
   private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private final Map<String, TaskType> byName;
+  private final int defaultDeadLettersKept;
 
-  private TaskTypes(Map<String, TaskType> byName) {
+  private TaskTypes(Map<String, TaskType> byName, int defaultDeadLettersKept) {
     this.byName = Collections.unmodifiableMap(new TreeMap<>(byName));
+    this.defaultDeadLettersKept = defaultDeadLettersKept;
   }
 
   public static TaskTypes fromConfig(Config config, HandlerRegistry handlers) {
@@ -45,7 +47,7 @@ public final class TaskTypes {
       byName.put(name, read(name, path, type, handlers));
     }
     if (byName.isEmpty()) throw new ConfigException.Generic(TYPES_PATH + " must name at least one task type");
-    return new TaskTypes(byName);
+    return new TaskTypes(byName, intBetween(defaults, DEFAULTS_PATH, "dead-letters.keep", 1, 1_000_000));
   }
 
   private static TaskType read(String name, String path, Config type, HandlerRegistry handlers) {
@@ -82,7 +84,8 @@ public final class TaskTypes {
             classNames(type, path, "retry-on", handler), classNames(type, path, "abort-on", handler));
     int concurrency = intBetween(type, path, "bulkhead.concurrency", 1, 10_000);
     int maxQueue = intBetween(type, path, "bulkhead.max-queue", 0, 10_000_000);
-    return new TaskType(name, handler, policy, timeoutMs, classifier, concurrency, maxQueue);
+    int deadLettersKept = intBetween(type, path, "dead-letters.keep", 1, 1_000_000);
+    return new TaskType(name, handler, policy, timeoutMs, classifier, concurrency, maxQueue, deadLettersKept);
   }
 
   /** Exception classes named in config must exist, or the list would silently never match. */
@@ -125,6 +128,12 @@ public final class TaskTypes {
 
   public Set<String> names() {
     return byName.keySet();
+  }
+
+  /** Dead letters kept for {@code type}; a type no longer configured keeps the default. */
+  public int deadLettersKept(String type) {
+    TaskType known = byName.get(type);
+    return known == null ? defaultDeadLettersKept : known.deadLettersKept();
   }
 
   public Iterable<TaskType> all() {

@@ -95,8 +95,23 @@ final class TaskEntityFixture implements AutoCloseable {
           Clock.systemUTC(),
           new Random(42),
           4,
-          Duration.ofMinutes(1));
+          Duration.ofMinutes(1),
+          this::fileDeadLetter);
+  /** Dead letters handed to the (stand-in) queue, in order, including refused ones. */
+  final java.util.concurrent.ConcurrentLinkedQueue<io.steadfast.dlq.DeadLetterQueue.Entry> filed =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** How many filings the stand-in queue still refuses (to test that filing is retried). */
+  final java.util.concurrent.atomic.AtomicInteger refuseFilings = new java.util.concurrent.atomic.AtomicInteger();
   private int taskNumber;
+
+  private java.util.concurrent.CompletionStage<org.apache.pekko.Done> fileDeadLetter(
+      io.steadfast.dlq.DeadLetterQueue.Entry entry) {
+    filed.add(entry);
+    if (refuseFilings.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("queue unavailable"));
+    }
+    return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+  }
 
   /** A fresh task entity under the event-sourced test kit, and the probe standing in for its shard. */
   record Task(
