@@ -78,7 +78,7 @@ public final class Main {
     String nodeName = self.getHost().get() + ":" + self.getPort().get();
 
     Duration askTimeout = config.getDuration("steadfast.http.ask-timeout");
-    DeadLetterQueue.init(system, types::deadLettersKept);
+    DeadLetterQueue.init(system, types::deadLettersKept, nodeName);
     EntityRef<DeadLetterQueue.Command> deadLetterQueue = DeadLetterQueue.ref(system);
     TaskEntity.init(
         system,

@@ -156,9 +156,10 @@ public final class DeadLetterQueue
 
   /**
    * @param keepPerType how many entries each task type keeps
+   * @param nodeName this node, reported by the stats as the queue's host
    */
-  public static void init(ActorSystem<?> system, ToIntFunction<String> keepPerType) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, entity -> create(keepPerType)));
+  public static void init(ActorSystem<?> system, ToIntFunction<String> keepPerType, String nodeName) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, entity -> create(keepPerType, nodeName)));
   }
 
   /** The queue, wherever in the cluster it runs. */
@@ -166,17 +167,19 @@ public final class DeadLetterQueue
     return ClusterSharding.get(system).entityRefFor(ENTITY_KEY, ENTITY_ID);
   }
 
-  public static Behavior<Command> create(ToIntFunction<String> keepPerType) {
-    return new DeadLetterQueue(keepPerType);
+  public static Behavior<Command> create(ToIntFunction<String> keepPerType, String nodeName) {
+    return new DeadLetterQueue(keepPerType, nodeName);
   }
 
   private final ToIntFunction<String> keepPerType;
+  private final String nodeName;
 
-  private DeadLetterQueue(ToIntFunction<String> keepPerType) {
+  private DeadLetterQueue(ToIntFunction<String> keepPerType, String nodeName) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), ENTITY_ID),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
     this.keepPerType = keepPerType;
+    this.nodeName = nodeName;
   }
 
   @Override
@@ -263,12 +266,12 @@ public final class DeadLetterQueue
     return new Lookup(entry == null ? null : entry.toView());
   }
 
-  private static DeadLetterStats stats(State state) {
+  private DeadLetterStats stats(State state) {
     Map<String, Long> byType =
         state.entries().stream().collect(Collectors.groupingBy(Entry::type, TreeMap::new, Collectors.counting()));
     Map<String, Long> byErrorType =
         state.entries().stream()
             .collect(Collectors.groupingBy(Entry::errorType, TreeMap::new, Collectors.counting()));
-    return new DeadLetterStats(state.entries().size(), byType, byErrorType);
+    return new DeadLetterStats(state.entries().size(), byType, byErrorType, nodeName);
   }
 }

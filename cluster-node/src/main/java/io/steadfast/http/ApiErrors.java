@@ -9,7 +9,9 @@ import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,11 @@ public final class ApiErrors {
     return HttpResponse.create()
         .withStatus(status)
         .withEntity(ContentTypes.APPLICATION_JSON, json(new ApiError(code, message, details)));
+  }
+
+  /** Completes the request with an error answer. */
+  public Route reject(StatusCode status, String code, String message, Object details) {
+    return Directives.complete(response(status, code, message, details));
   }
 
   /** pekko-http's default rejection answers, with their text moved into a JSON error body. */

@@ -31,7 +31,7 @@ class DeadLetterQueueTest {
 
   @BeforeEach
   void emptyQueue() {
-    queue = EventSourcedBehaviorTestKit.create(testKit.system(), DeadLetterQueue.create(type -> type.equals("small") ? 2 : 100));
+    queue = EventSourcedBehaviorTestKit.create(testKit.system(), DeadLetterQueue.create(type -> type.equals("small") ? 2 : 100, "127.0.0.1:2551"));
     queue.clear();
   }
 

@@ -69,8 +69,11 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  private LocalCluster(Path dir, int size) throws IOException {
+  private final List<String> extraProperties;
+
+  private LocalCluster(Path dir, int size, List<String> extraProperties) throws IOException {
     this.dir = dir;
+    this.extraProperties = List.copyOf(extraProperties);
     String jar = Objects.requireNonNull(System.getProperty("steadfast.node.jar"), "steadfast.node.jar");
     String lib = Objects.requireNonNull(System.getProperty("steadfast.node.lib"), "steadfast.node.lib");
     this.classpath = jar + File.pathSeparator + lib + File.separator + "*";
@@ -81,9 +84,17 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts the H2 server and {@code size} nodes, and waits until every node is ready. */
   public static LocalCluster start(String name, int size) throws Exception {
+    return start(name, size, List.of());
+  }
+
+  /**
+   * As {@link #start(String, int)}, with extra node settings such as {@code
+   * -Dsteadfast.task-types.doomed.handler=flaky}.
+   */
+  public static LocalCluster start(String name, int size, List<String> extraProperties) throws Exception {
     Path dir = Path.of("target", "process-it", name + "-" + System.currentTimeMillis()).toAbsolutePath();
     Files.createDirectories(dir);
-    LocalCluster cluster = new LocalCluster(dir, size);
+    LocalCluster cluster = new LocalCluster(dir, size, extraProperties);
     try {
       cluster.startH2();
       for (Node node : cluster.nodes) cluster.launch(node);
@@ -138,6 +149,7 @@ public final class LocalCluster implements AutoCloseable {
     command.add("-Dsteadfast.node.management-port=" + node.managementPort);
     command.add("-Dsteadfast.db.url=" + dbUrl());
     command.add("-Dsteadfast.run-dir=" + dir.resolve("node-" + node.index));
+    command.addAll(extraProperties);
     for (int i = 0; i < nodes.size(); i++) {
       command.add("-Dpekko.cluster.seed-nodes." + i + "=pekko://steadfast@127.0.0.1:" + nodes.get(i).remotingPort);
     }
@@ -232,6 +244,16 @@ public final class LocalCluster implements AutoCloseable {
       throw new AssertionError("submit answered " + response.statusCode() + ": " + response.body());
     }
     return JSON.readTree(response.body()).get("id").asText();
+  }
+
+  public HttpResponse<String> get(Node node, String path) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(node.api(path)).timeout(Duration.ofSeconds(20)).build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpResponse<String> delete(Node node, String path) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(node.api(path)).timeout(Duration.ofSeconds(20)).DELETE().build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   public HttpResponse<String> post(Node node, String path, String body) throws Exception {
