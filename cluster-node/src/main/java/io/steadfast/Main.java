@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import io.steadfast.breaker.CircuitBreakers;
 import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.execution.Bulkheads;
 import io.steadfast.handlers.HandlerRegistry;
@@ -80,6 +81,8 @@ public final class Main {
     Duration askTimeout = config.getDuration("steadfast.http.ask-timeout");
     DeadLetterQueue.init(system, types::deadLettersKept, nodeName);
     EntityRef<DeadLetterQueue.Command> deadLetterQueue = DeadLetterQueue.ref(system);
+    CircuitBreakers breakers =
+        CircuitBreakers.start(system, types.names(), types::breakerSettings, nodeName, askTimeout);
     TaskEntity.init(
         system,
         new TaskRuntime(
@@ -90,7 +93,8 @@ public final class Main {
             new Random(), // thread-safe: shared by every entity on this node
             config.getInt("steadfast.task.snapshot-every"),
             config.getDuration("steadfast.task.passivate-terminal-after"),
-            entry -> deadLetterQueue.askWithStatus(replyTo -> new DeadLetterQueue.File(entry, replyTo), askTimeout)));
+            entry -> deadLetterQueue.askWithStatus(replyTo -> new DeadLetterQueue.File(entry, replyTo), askTimeout),
+            breakers));
 
     PekkoManagement.get(system).start();
 

@@ -2,6 +2,8 @@ package io.steadfast.task;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.steadfast.breaker.BreakerState;
+import io.steadfast.breaker.BreakerStatus;
 import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.execution.AttemptResult;
 import io.steadfast.execution.AttemptRunner;
@@ -85,6 +87,9 @@ public final class TaskEntity
     INSTANCE
   }
 
+  /** The circuit breaker's answer: may attempt {@code attempt} run as a half-open trial? */
+  record TrialAnswered(int attempt, boolean granted) implements Command {}
+
   /** The bulkhead's answer to a permit request. */
   record PermitReply(Bulkhead.Reply reply) implements Command {}
 
@@ -167,6 +172,9 @@ public final class TaskEntity
       implements Event {}
 
   public record DeadLettered(String reason, Instant at) implements Event {}
+
+  /** Not run now (the type's circuit breaker is open); no attempt is spent. */
+  public record Deferred(Instant until, String reason, Instant at) implements Event {}
 
   /** The dead-letter queue acknowledged this task's entry. */
   public record DeadLetterFiled(Instant at) implements Event {}
@@ -294,6 +302,8 @@ public final class TaskEntity
         return withStatus(TaskStatus.RETRY_WAIT, e.at(), e.nextAttemptAt())
             .withHistory(lastReplaced(ended))
             .withFailure(e.error(), backoff);
+      } else if (event instanceof Deferred e) {
+        return withStatus(TaskStatus.DEFERRED, e.at(), e.until());
       } else if (event instanceof DeadLettered e) {
         return withStatus(TaskStatus.DEAD_LETTERED, e.at(), null).withDeadLetter(new DeadLetter(e.reason(), e.at(), false));
       } else if (event instanceof DeadLetterFiled e) {
@@ -416,6 +426,12 @@ public final class TaskEntity
   private static final String FILING_TIMER = "filing";
   private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration FILING_RETRY = Duration.ofSeconds(2);
+  /** A forced-open breaker stays open until reset: deferred tasks look again this often. */
+  private static final Duration FORCED_OPEN_RECHECK = Duration.ofSeconds(5);
+  /** While a half-open breaker's trials run, other tasks look again this often. */
+  private static final Duration HALF_OPEN_RECHECK = Duration.ofSeconds(1);
+  /** Deferred tasks come back within this much after the breaker lets them. */
+  private static final Duration DEFERRAL_JITTER = Duration.ofMillis(500);
   /** How long a task turned away by a full bulkhead waits before it asks again (plus jitter). */
   private static final Duration BULKHEAD_FULL_RETRY = Duration.ofSeconds(1);
 
@@ -428,6 +444,10 @@ public final class TaskEntity
   // Not state: an attempt and its permit live in one incarnation of the entity.
   /** The attempt a permit was asked for and not yet answered, or 0. */
   private int permitAskedFor;
+  /** The attempt a half-open trial was asked for and not yet answered, or 0. */
+  private int trialAskedFor;
+  /** The attempt that runs (or will run, once its permit comes) as a half-open trial, or 0. */
+  private int trialAttempt;
   /** Tells the running attempt's handler to stop. */
   private AtomicBoolean runningAttemptCancelled = new AtomicBoolean();
 
@@ -496,6 +516,7 @@ public final class TaskEntity
           return Effect().noReply();
         })
         .onCommand(Wake.class, (state, wake) -> wake(state))
+        .onCommand(TrialAnswered.class, this::trialAnswered)
         .onCommand(PermitReply.class, this::permitReply)
         .onCommand(AttemptEnded.class, this::attemptEnded)
         .onCommand(AttemptTimedOut.class, this::attemptTimedOut)
@@ -585,15 +606,63 @@ public final class TaskEntity
       return Effect().noReply();
     }
     int attempt = state.attempts() + 1;
-    if (permitAskedFor == attempt) return Effect().noReply();
+    if (permitAskedFor == attempt || trialAskedFor == attempt) return Effect().noReply();
     Optional<TaskType> type = runtime.types().find(state.spec().type());
     if (type.isEmpty()) return startAttempt(attempt); // fails at once, as UNKNOWN_TASK_TYPE
+    BreakerStatus breaker = runtime.breakers().status(type.get().name());
+    BreakerState breakerState = breaker == null ? BreakerState.CLOSED : breaker.state();
+    switch (breakerState) {
+      case OPEN -> {
+        return defer(later(breaker.halfOpenAt()), "the circuit breaker of '" + type.get().name() + "' is open");
+      }
+      case FORCED_OPEN -> {
+        return defer(later(now().plus(FORCED_OPEN_RECHECK)), "the circuit breaker of '" + type.get().name() + "' is forced open");
+      }
+      case HALF_OPEN -> {
+        trialAskedFor = attempt;
+        context.pipeToSelf(
+            runtime.breakers().requestTrial(type.get().name()),
+            (granted, failure) -> new TrialAnswered(attempt, failure == null && granted));
+        return Effect().noReply();
+      }
+      case CLOSED -> {
+        askPermit(state, type.get(), attempt);
+        return Effect().noReply();
+      }
+    }
+    throw new IllegalStateException("unknown breaker state " + breakerState);
+  }
+
+  private ReplyEffect<Event, State> trialAnswered(State state, TrialAnswered answer) {
+    if (trialAskedFor == answer.attempt()) trialAskedFor = 0;
+    boolean stillDue = state.isWaiting() && state.attempts() + 1 == answer.attempt();
+    if (!stillDue) return Effect().noReply(); // an unused trial: the breaker gives up on it in time
+    if (!answer.granted()) {
+      return defer(later(now().plus(HALF_OPEN_RECHECK)), "the circuit breaker of '" + state.spec().type()
+          + "' is half-open and its trial attempts are taken");
+    }
+    trialAttempt = answer.attempt();
+    runtime.types().find(state.spec().type()).ifPresent(type -> askPermit(state, type, answer.attempt()));
+    return Effect().noReply();
+  }
+
+  private void askPermit(State state, TaskType type, int attempt) {
     permitAskedFor = attempt;
     runtime
         .bulkheads()
-        .admission(type.get().name())
+        .admission(type.name())
         .tell(new Bulkhead.Acquire(context.getSelf(), attempt, state.spec().priority(), permitReplies));
-    return Effect().noReply();
+  }
+
+  /** Waits for the breaker without spending an attempt. */
+  private ReplyEffect<Event, State> defer(Instant until, String reason) {
+    return Effect().persist(new Deferred(until, reason, now())).thenRun(this::scheduleWake).thenNoReply();
+  }
+
+  /** {@code at} plus a little jitter, so that deferred tasks do not all come back at once. */
+  private Instant later(Instant at) {
+    Instant base = at == null || at.isBefore(now()) ? now() : at;
+    return base.plusMillis(runtime.random().nextLong(DEFERRAL_JITTER.toMillis() + 1));
   }
 
   private ReplyEffect<Event, State> permitReply(State state, PermitReply reply) {
@@ -628,6 +697,7 @@ public final class TaskEntity
     if (!isRunning(state, ended.attempt())) return Effect().noReply(); // timed out or lost before
     timers.cancel(TIMEOUT_TIMER);
     AttemptResult result = ended.result();
+    reportToBreaker(state, ended.attempt(), result);
     if (result instanceof AttemptResult.Succeeded ok) {
       // A cancel that came too late to stop the work does not hide its result.
       return Effect()
@@ -648,6 +718,7 @@ public final class TaskEntity
     runningAttemptCancelled.set(true);
     // The permit stays held until the handler returns: its thread is still busy until then.
     TaskError error = TaskError.timedOut(state.spec().attemptTimeoutMs());
+    runtime.breakers().report(state.spec().type(), true, isTrial(timedOut.attempt()));
     if (state.cancelRequested()) return endCancelled(state, AttemptOutcome.TIMED_OUT, error);
     return fail(state, AttemptOutcome.TIMED_OUT, error, backoff(state, timedOut.attempt()));
   }
@@ -717,6 +788,26 @@ public final class TaskEntity
                 new Cancelled(at)))
         .thenRun(done -> scheduleIdlePassivation())
         .thenNoReply();
+  }
+
+  /**
+   * Only retryable failures (and timeouts, reported where they happen) count against a breaker.
+   * A permanent error means the other side answered: it counts for nothing, except that a
+   * half-open trial that meets one has shown the other side alive.
+   */
+  private void reportToBreaker(State state, int attempt, AttemptResult result) {
+    boolean trial = isTrial(attempt);
+    String type = state.spec().type();
+    if (result instanceof AttemptResult.Succeeded) {
+      runtime.breakers().report(type, false, trial);
+    } else if (result instanceof AttemptResult.Failed failed) {
+      if (failed.error().retryable()) runtime.breakers().report(type, true, trial);
+      else if (trial) runtime.breakers().report(type, false, true);
+    }
+  }
+
+  private boolean isTrial(int attempt) {
+    return trialAttempt == attempt;
   }
 
   // ---------------------------------------------------------------- effects outside the journal

@@ -16,6 +16,7 @@ import org.apache.pekko.Done;
  * @param nodeName the remoting address {@code host:port} recorded on every attempt
  * @param random draws retry jitter; the drawn delay is persisted, so replay never redraws
  * @param deadLetters where dead-lettered tasks are filed
+ * @param breakers each task type's circuit breaker
  */
 public record TaskRuntime(
     TaskTypes types,
@@ -25,7 +26,8 @@ public record TaskRuntime(
     RandomGenerator random,
     int snapshotEvery,
     Duration passivateTerminalAfter,
-    DeadLetterFiler deadLetters) {
+    DeadLetterFiler deadLetters,
+    Breakers breakers) {
 
   /** Hands a dead letter to the queue; completes when the queue has it in its journal. */
   @FunctionalInterface

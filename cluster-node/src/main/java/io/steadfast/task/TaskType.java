@@ -1,5 +1,6 @@
 package io.steadfast.task;
 
+import io.steadfast.breaker.BreakerSettings;
 import io.steadfast.execution.ErrorClassifier;
 import io.steadfast.handlers.TaskHandler;
 import io.steadfast.protocol.RetryPolicy;
@@ -12,6 +13,7 @@ import io.steadfast.protocol.RetryPolicy;
  * @param maxQueue attempts of this type waiting for a slot on one node before newcomers are
  *     turned away (and try again a little later)
  * @param deadLettersKept how many of this type's dead letters the queue keeps (oldest go first)
+ * @param breaker the settings of this type's circuit breaker
  */
 public record TaskType(
     String name,
@@ -21,4 +23,5 @@ public record TaskType(
     ErrorClassifier classifier,
     int concurrency,
     int maxQueue,
-    int deadLettersKept) {}
+    int deadLettersKept,
+    BreakerSettings breaker) {}

@@ -2,6 +2,7 @@ package io.steadfast.task;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.steadfast.breaker.BreakerSettings;
 import io.steadfast.execution.ErrorClassifier;
 import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.handlers.TaskHandler;
@@ -28,10 +29,12 @@ public final class TaskTypes {
 
   private final Map<String, TaskType> byName;
   private final int defaultDeadLettersKept;
+  private final BreakerSettings defaultBreaker;
 
-  private TaskTypes(Map<String, TaskType> byName, int defaultDeadLettersKept) {
+  private TaskTypes(Map<String, TaskType> byName, int defaultDeadLettersKept, BreakerSettings defaultBreaker) {
     this.byName = Collections.unmodifiableMap(new TreeMap<>(byName));
     this.defaultDeadLettersKept = defaultDeadLettersKept;
+    this.defaultBreaker = defaultBreaker;
   }
 
   public static TaskTypes fromConfig(Config config, HandlerRegistry handlers) {
@@ -47,7 +50,10 @@ public final class TaskTypes {
       byName.put(name, read(name, path, type, handlers));
     }
     if (byName.isEmpty()) throw new ConfigException.Generic(TYPES_PATH + " must name at least one task type");
-    return new TaskTypes(byName, intBetween(defaults, DEFAULTS_PATH, "dead-letters.keep", 1, 1_000_000));
+    return new TaskTypes(
+        byName,
+        intBetween(defaults, DEFAULTS_PATH, "dead-letters.keep", 1, 1_000_000),
+        BreakerSettings.fromConfig(defaults.getConfig("circuit-breaker"), DEFAULTS_PATH + ".circuit-breaker"));
   }
 
   private static TaskType read(String name, String path, Config type, HandlerRegistry handlers) {
@@ -85,7 +91,9 @@ public final class TaskTypes {
     int concurrency = intBetween(type, path, "bulkhead.concurrency", 1, 10_000);
     int maxQueue = intBetween(type, path, "bulkhead.max-queue", 0, 10_000_000);
     int deadLettersKept = intBetween(type, path, "dead-letters.keep", 1, 1_000_000);
-    return new TaskType(name, handler, policy, timeoutMs, classifier, concurrency, maxQueue, deadLettersKept);
+    BreakerSettings breaker = BreakerSettings.fromConfig(type.getConfig("circuit-breaker"), path + ".circuit-breaker");
+    return new TaskType(
+        name, handler, policy, timeoutMs, classifier, concurrency, maxQueue, deadLettersKept, breaker);
   }
 
   /** Exception classes named in config must exist, or the list would silently never match. */
@@ -134,6 +142,12 @@ public final class TaskTypes {
   public int deadLettersKept(String type) {
     TaskType known = byName.get(type);
     return known == null ? defaultDeadLettersKept : known.deadLettersKept();
+  }
+
+  /** A type's breaker settings; a type no longer configured gets the defaults. */
+  public BreakerSettings breakerSettings(String type) {
+    TaskType known = byName.get(type);
+    return known == null ? defaultBreaker : known.breaker();
   }
 
   public Iterable<TaskType> all() {

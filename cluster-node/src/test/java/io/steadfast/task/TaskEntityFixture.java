@@ -87,6 +87,7 @@ final class TaskEntityFixture implements AutoCloseable {
               new io.steadfast.handlers.FlakyHandler(),
               new io.steadfast.handlers.SleepHandler(),
               new ThrowingHandler()));
+  final StubBreakers breakers = new StubBreakers();
   final TaskRuntime runtime =
       new TaskRuntime(
           types,
@@ -96,7 +97,8 @@ final class TaskEntityFixture implements AutoCloseable {
           new Random(42),
           4,
           Duration.ofMinutes(1),
-          this::fileDeadLetter);
+          this::fileDeadLetter,
+          breakers);
   /** Dead letters handed to the (stand-in) queue, in order, including refused ones. */
   final java.util.concurrent.ConcurrentLinkedQueue<io.steadfast.dlq.DeadLetterQueue.Entry> filed =
       new java.util.concurrent.ConcurrentLinkedQueue<>();

@@ -1,0 +1,100 @@
+package io.steadfast.breaker;
+
+import io.steadfast.protocol.api.ApiTime;
+import io.steadfast.protocol.api.CircuitBreakerView;
+import io.steadfast.task.Breakers;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+
+/**
+ * This node's side of the circuit breakers: starts the breaker entities' sharding, the change
+ * topic, the board (local copies) and the reporter (batched results).
+ */
+public final class CircuitBreakers implements Breakers {
+  private final ActorSystem<?> system;
+  private final Map<String, BreakerBoard.Changed> board;
+  private final ActorRef<BreakerReporter.Message> reporter;
+  private final Duration askTimeout;
+
+  private CircuitBreakers(
+      ActorSystem<?> system, Map<String, BreakerBoard.Changed> board, ActorRef<BreakerReporter.Message> reporter,
+      Duration askTimeout) {
+    this.system = system;
+    this.board = board;
+    this.reporter = reporter;
+    this.askTimeout = askTimeout;
+  }
+
+  /**
+   * @param types the task types whose breakers this node follows
+   * @param settings each type's breaker settings
+   */
+  public static CircuitBreakers start(
+      ActorSystem<?> system, Iterable<String> types, Function<String, BreakerSettings> settings, String nodeName,
+      Duration askTimeout) {
+    ActorRef<Topic.Command<BreakerBoard.Changed>> topic =
+        system.systemActorOf(Topic.create(BreakerBoard.Changed.class, CircuitBreaker.TOPIC), "circuit-breaker-topic", Props.empty());
+    CircuitBreaker.init(system, settings, topic, nodeName, Clock.systemUTC());
+    Function<String, RecipientRef<CircuitBreaker.Command>> breakers = type -> CircuitBreaker.ref(system, type);
+    Map<String, BreakerBoard.Changed> board = new ConcurrentHashMap<>();
+    system.systemActorOf(supervised(BreakerBoard.create(types, topic, board, breakers)), "circuit-breaker-board", Props.empty());
+    ActorRef<BreakerReporter.Message> reporter =
+        system.systemActorOf(supervised(BreakerReporter.create(breakers)), "circuit-breaker-reporter", Props.empty());
+    return new CircuitBreakers(system, board, reporter, askTimeout);
+  }
+
+  private static <T> org.apache.pekko.actor.typed.Behavior<T> supervised(org.apache.pekko.actor.typed.Behavior<T> behavior) {
+    return Behaviors.supervise(behavior)
+        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(5), 0.2));
+  }
+
+  @Override
+  public BreakerStatus status(String type) {
+    BreakerBoard.Changed known = board.get(type);
+    return known == null ? null : known.status();
+  }
+
+  @Override
+  public CompletionStage<Boolean> requestTrial(String type) {
+    return CircuitBreaker.ref(system, type)
+        .<CircuitBreaker.TrialAnswer>ask(CircuitBreaker.RequestTrial::new, askTimeout)
+        .thenApply(answer -> {
+          board.merge(type, answer.status(), (old, incoming) -> incoming.revision() >= old.revision() ? incoming : old);
+          return answer.granted();
+        });
+  }
+
+  @Override
+  public void report(String type, boolean failure, boolean trial) {
+    reporter.tell(new BreakerReporter.Report(type, new CircuitBreaker.Result(failure, trial)));
+  }
+
+  /** The API's view of a breaker. */
+  public static CircuitBreakerView view(String type, BreakerStatus status, String hostedBy) {
+    return new CircuitBreakerView(
+        type,
+        status.state().name(),
+        status.consecutiveFailures(),
+        status.calls(),
+        status.failures(),
+        status.failureRatePercent(),
+        ApiTime.format(status.openedAt()),
+        ApiTime.format(status.halfOpenAt()),
+        status.trialsGranted(),
+        status.transitions().stream()
+            .map(t -> new CircuitBreakerView.TransitionView(t.from().name(), t.to().name(), ApiTime.format(t.at()), t.reason()))
+            .toList(),
+        hostedBy);
+  }
+}

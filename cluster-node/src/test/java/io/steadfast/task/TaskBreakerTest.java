@@ -1,0 +1,112 @@
+package io.steadfast.task;
+
+import static io.steadfast.task.TaskEntityFixture.awaitState;
+import static io.steadfast.task.TaskEntityFixture.submit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.steadfast.breaker.BreakerSettings;
+import io.steadfast.breaker.BreakerStatus;
+import io.steadfast.protocol.TaskStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** How a task meets its type's circuit breaker. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TaskBreakerTest {
+  private static final BreakerSettings QUICK =
+      new BreakerSettings(1, 0, 20, 10, Duration.ofMillis(400), 1.0, Duration.ofMillis(400), 1, 20);
+
+  private final TaskEntityFixture fixture = new TaskEntityFixture();
+  private TaskEntityFixture.Task task;
+
+  @BeforeEach
+  void newTask() {
+    task = fixture.newTask();
+    fixture.breakers.reset();
+  }
+
+  @AfterAll
+  void shutdown() {
+    fixture.close();
+  }
+
+  @Test
+  void whileTheBreakerIsOpenTheTaskIsDeferredWithoutSpendingAnAttempt() {
+    BreakerStatus open = BreakerStatus.closed().onFailure(Instant.now(), QUICK);
+    fixture.breakers.statuses.put("noop", open);
+
+    submit(task, fixture.spec("noop", "{}"));
+
+    TaskEntity.State deferred = awaitState(task, s -> s.status() == TaskStatus.DEFERRED);
+    assertEquals(0, deferred.attempts());
+    assertFalse(deferred.nextAttemptAt().isBefore(open.halfOpenAt()), "deferred to the half-open time");
+
+    fixture.breakers.statuses.put("noop", BreakerStatus.closed());
+    TaskEntity.State done = awaitState(task, s -> s.status() == TaskStatus.SUCCEEDED);
+    assertEquals(1, done.attempts());
+  }
+
+  @Test
+  void aForcedOpenBreakerDefersTasksUntilReset() {
+    fixture.breakers.statuses.put("noop", BreakerStatus.closed().forceOpen(Instant.now(), "test", QUICK));
+
+    submit(task, fixture.spec("noop", "{}"));
+
+    TaskEntity.State deferred = awaitState(task, s -> s.status() == TaskStatus.DEFERRED);
+    assertEquals(0, deferred.attempts());
+  }
+
+  @Test
+  void whileHalfOpenAGrantedTrialRunsAndItsResultIsReportedAsATrial() {
+    Instant now = Instant.now();
+    BreakerStatus halfOpen = BreakerStatus.closed().onFailure(now, QUICK).advance(now.plusSeconds(1), QUICK);
+    fixture.breakers.statuses.put("noop", halfOpen);
+
+    submit(task, fixture.spec("noop", "{}"));
+
+    awaitState(task, s -> s.status() == TaskStatus.SUCCEEDED);
+    assertEquals(List.of(new StubBreakers.Report("noop", false, true)), fixture.breakers.reports);
+  }
+
+  @Test
+  void whileHalfOpenATaskRefusedATrialIsDeferred() {
+    Instant now = Instant.now();
+    fixture.breakers.statuses.put("noop", BreakerStatus.closed().onFailure(now, QUICK).advance(now.plusSeconds(1), QUICK));
+    fixture.breakers.grantTrials = false;
+
+    submit(task, fixture.spec("noop", "{}"));
+
+    TaskEntity.State deferred = awaitState(task, s -> s.status() == TaskStatus.DEFERRED);
+    assertEquals(0, deferred.attempts());
+  }
+
+  @Test
+  void onlyRetryableFailuresCountAgainstTheBreaker() {
+    submit(task, fixture.spec("flaky", "{\"failTimes\": 1, \"error\": \"retryable\"}"));
+    awaitState(task, s -> s.status() == TaskStatus.SUCCEEDED);
+    TaskEntityFixture.Task permanent = fixture.newTask();
+    submit(permanent, fixture.spec("flaky", "{\"failTimes\": 1, \"error\": \"permanent\"}"));
+    awaitState(permanent, s -> s.status() == TaskStatus.DEAD_LETTERED);
+
+    assertEquals(
+        List.of(new StubBreakers.Report("flaky", true, false), new StubBreakers.Report("flaky", false, false)),
+        fixture.breakers.reports,
+        "a retryable failure then a success; the permanent failure was not reported");
+  }
+
+  @Test
+  void aTimedOutAttemptCountsAgainstTheBreaker() {
+    submit(task, fixture.spec("sleep", "{\"durationMs\": 60000}"));
+    awaitState(task, s -> s.status() == TaskStatus.DEAD_LETTERED);
+
+    assertTrue(fixture.breakers.reports.stream().allMatch(StubBreakers.Report::failure));
+    assertEquals(2, fixture.breakers.reports.size());
+  }
+}
