@@ -9,6 +9,7 @@ import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.execution.Bulkheads;
 import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.http.ApiErrors;
+import io.steadfast.http.CircuitBreakerRoutes;
 import io.steadfast.http.HttpServer;
 import io.steadfast.http.TaskRoutes;
 import io.steadfast.storage.JournalSchema;
@@ -24,6 +25,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 import org.slf4j.Logger;
@@ -101,11 +104,13 @@ public final class Main {
     ObjectMapper mapper =
         JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
     ApiErrors errors = new ApiErrors(mapper);
-    TaskRoutes tasks =
-        new TaskRoutes(system, types, mapper, errors, askTimeout);
+    Route api =
+        Directives.concat(
+            new TaskRoutes(system, types, mapper, errors, askTimeout).routes(),
+            new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes());
     HttpServer.start(
         system,
-        tasks.routes(),
+        api,
         errors,
         config.getString("steadfast.node.host"),
         config.getInt("steadfast.node.http-port"));

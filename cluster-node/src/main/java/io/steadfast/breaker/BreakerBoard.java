@@ -2,12 +2,16 @@ package io.steadfast.breaker;
 
 import io.steadfast.protocol.CborSerializable;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This node's copy of every breaker's status, kept in a concurrent map that task entities read
@@ -15,7 +19,18 @@ import org.apache.pekko.actor.typed.pubsub.Topic;
  * start and every few seconds, so that a change missed while a node joined is healed soon.
  */
 final class BreakerBoard {
+  private static final Logger log = LoggerFactory.getLogger(BreakerBoard.class);
+
   private BreakerBoard() {}
+
+  /** How long a transition took to reach this node: the figure behind "every node within a second". */
+  private static void logArrival(Changed changed) {
+    List<Transition> transitions = changed.status().transitions();
+    if (transitions.isEmpty()) return;
+    Transition last = transitions.get(transitions.size() - 1);
+    log.info("circuit breaker of '{}' is {} here {} ms after the transition",
+        changed.type(), last.to(), Duration.between(last.at(), Instant.now()).toMillis());
+  }
 
   sealed interface Message {}
 
@@ -40,7 +55,9 @@ final class BreakerBoard {
       timers.startTimerAtFixedRate(Refresh.INSTANCE, Duration.ZERO, REFRESH_EVERY);
       return Behaviors.receive(Message.class)
           .onMessage(Changed.class, changed -> {
-            board.merge(changed.type(), changed, (old, incoming) -> incoming.revision() >= old.revision() ? incoming : old);
+            Changed before = board.get(changed.type());
+            Changed now = board.merge(changed.type(), changed, (old, incoming) -> incoming.revision() >= old.revision() ? incoming : old);
+            if (now == changed && before != null && before.status().state() != changed.status().state()) logArrival(changed);
             return Behaviors.same();
           })
           .onMessage(Refresh.class, refresh -> {

@@ -195,6 +195,11 @@ public final class LocalCluster implements AutoCloseable {
     return process;
   }
 
+  /** Every line node {@code node} logged so far. */
+  public List<String> logLines(Node node) throws IOException {
+    return Files.readAllLines(log("node-" + node.index));
+  }
+
   private Path log(String name) {
     return dir.resolve(name + ".log");
   }

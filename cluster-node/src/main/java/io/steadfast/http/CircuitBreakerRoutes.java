@@ -1,0 +1,81 @@
+package io.steadfast.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.steadfast.breaker.CircuitBreaker;
+import io.steadfast.protocol.api.CircuitBreakerView;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * {@code /api/v1/circuit-breakers}: every task type's breaker, read from the breaker itself
+ * (wherever in the cluster it runs); reset and force-open for operators.
+ */
+public final class CircuitBreakerRoutes extends AllDirectives {
+  private final ActorSystem<?> system;
+  private final Set<String> types;
+  private final ObjectMapper mapper;
+  private final ApiErrors errors;
+  private final Duration askTimeout;
+
+  public CircuitBreakerRoutes(
+      ActorSystem<?> system, Set<String> types, ObjectMapper mapper, ApiErrors errors, Duration askTimeout) {
+    this.system = system;
+    this.types = types;
+    this.mapper = mapper;
+    this.errors = errors;
+    this.askTimeout = askTimeout;
+  }
+
+  public Route routes() {
+    return pathPrefix(
+        PathMatchers.segment("api").slash("v1").slash("circuit-breakers"),
+        () ->
+            concat(
+                pathEndOrSingleSlash(() -> get(this::all)),
+                path(PathMatchers.segment(), type -> get(() -> one(type, CircuitBreaker.Get::new))),
+                path(PathMatchers.segment().slash("reset"), type -> post(() -> one(type, CircuitBreaker.Reset::new))),
+                path(PathMatchers.segment().slash("open"), type -> post(() -> one(type, CircuitBreaker.ForceOpen::new)))));
+  }
+
+  private Route all() {
+    List<CompletableFuture<CircuitBreakerView>> views = new ArrayList<>();
+    for (String type : types) views.add(ask(type, CircuitBreaker.Get::new).toCompletableFuture());
+    CompletionStage<List<CircuitBreakerView>> all =
+        CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
+            .thenApply(done -> views.stream().map(CompletableFuture::join).toList());
+    return answer(all, list -> complete(StatusCodes.OK, Map.of("circuitBreakers", list), Jackson.marshaller(mapper)));
+  }
+
+  private Route one(String type, Function<ActorRef<CircuitBreakerView>, CircuitBreaker.Command> command) {
+    if (!types.contains(type)) {
+      return errors.reject(StatusCodes.NOT_FOUND, "unknown_task_type", "no task type '" + type + "' (and so no breaker)",
+          Map.of("knownTypes", types));
+    }
+    return answer(ask(type, command), view -> complete(StatusCodes.OK, view, Jackson.marshaller(mapper)));
+  }
+
+  private CompletionStage<CircuitBreakerView> ask(
+      String type, Function<ActorRef<CircuitBreakerView>, CircuitBreaker.Command> command) {
+    return CircuitBreaker.ref(system, type).ask(command::apply, askTimeout);
+  }
+
+  private <T> Route answer(CompletionStage<T> stage, Function<T, Route> onSuccess) {
+    return onComplete(stage, result -> result.isSuccess()
+        ? onSuccess.apply(result.get())
+        : errors.reject(StatusCodes.SERVICE_UNAVAILABLE, "timeout",
+            "a circuit breaker did not answer within " + askTimeout.toMillis() + " ms; try again", null));
+  }
+}
