@@ -86,6 +86,7 @@ final class TaskEntityFixture implements AutoCloseable {
               new io.steadfast.handlers.NoopHandler(),
               new io.steadfast.handlers.FlakyHandler(),
               new io.steadfast.handlers.SleepHandler(),
+              new io.steadfast.handlers.HttpHandler(),
               new ThrowingHandler()));
   final StubBreakers breakers = new StubBreakers();
   final TaskRuntime runtime =
