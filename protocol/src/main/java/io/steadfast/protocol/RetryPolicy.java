@@ -79,7 +79,10 @@ public record RetryPolicy(
     }
   }
 
+  /** The most attempts a policy may allow: a task that fails this often will not succeed. */
   public static final int MAX_ATTEMPTS_LIMIT = 1000;
+
+  /** The longest delay a policy may give, a week: longer waits are better left to the client. */
   public static final long MAX_DELAY_LIMIT_MS = 7L * 24 * 3600 * 1000;
 
   /** Reads a missing jitter as none: see {@link #jitter()}. */
