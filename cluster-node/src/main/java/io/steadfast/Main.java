@@ -10,6 +10,7 @@ import io.steadfast.execution.Bulkheads;
 import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.http.ApiErrors;
 import io.steadfast.http.CircuitBreakerRoutes;
+import io.steadfast.http.DeadLetterRoutes;
 import io.steadfast.http.HttpServer;
 import io.steadfast.http.TaskRoutes;
 import io.steadfast.storage.JournalSchema;
@@ -107,7 +108,8 @@ public final class Main {
     Route api =
         Directives.concat(
             new TaskRoutes(system, types, mapper, errors, askTimeout).routes(),
-            new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes());
+            new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
+            new DeadLetterRoutes(system, types, mapper, errors, askTimeout).routes());
     HttpServer.start(
         system,
         api,

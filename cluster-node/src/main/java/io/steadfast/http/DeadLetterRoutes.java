@@ -10,14 +10,15 @@ import io.steadfast.protocol.api.DeadLetterStats;
 import io.steadfast.protocol.api.DeadLetterView;
 import io.steadfast.protocol.api.TaskView;
 import io.steadfast.task.TaskEntity;
+import io.steadfast.task.TaskTypes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -47,26 +48,21 @@ public final class DeadLetterRoutes extends AllDirectives {
   private final ObjectMapper mapper;
   private final ApiErrors errors;
   private final Duration askTimeout;
-  private final BiFunction<String, JsonNode, RetryPolicyRequest> policyParser;
+  private final TaskTypes types;
   private final Clock clock = Clock.systemUTC();
 
-  /** A retry policy given in a redrive body: the policy, or what is wrong with it. */
-  public record RetryPolicyRequest(RetryPolicy policy, List<String> problems) {}
-
   /**
-   * @param policyParser reads the optional {@code retryPolicy} of a redrive body as overrides of
-   *     the task type's configured policy (given the type and the JSON)
+   * @param types a redrive's {@code retryPolicy} overrides the task type's configured policy
    */
   public DeadLetterRoutes(
-      ActorSystem<?> system, ObjectMapper mapper, ApiErrors errors, Duration askTimeout,
-      BiFunction<String, JsonNode, RetryPolicyRequest> policyParser) {
+      ActorSystem<?> system, TaskTypes types, ObjectMapper mapper, ApiErrors errors, Duration askTimeout) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.queue = DeadLetterQueue.ref(system);
     this.mapper = mapper;
     this.errors = errors;
     this.askTimeout = askTimeout;
-    this.policyParser = policyParser;
+    this.types = types;
   }
 
   public Route routes() {
@@ -132,12 +128,12 @@ public final class DeadLetterRoutes extends AllDirectives {
       if (entry == null) return notInQueue(taskId);
       RetryPolicy policy = null;
       if (overrides != null && !overrides.isNull()) {
-        RetryPolicyRequest parsed = policyParser.apply(entry.type(), overrides);
-        if (!parsed.problems().isEmpty()) {
-          return errors.reject(StatusCodes.BAD_REQUEST, "invalid_request", String.join("; ", parsed.problems()),
-              Map.of("problems", parsed.problems()));
+        List<String> problems = new ArrayList<>();
+        policy = SubmissionParser.retryPolicy(types.retryPolicy(entry.type()), overrides, problems);
+        if (!problems.isEmpty()) {
+          return errors.reject(StatusCodes.BAD_REQUEST, "invalid_request", String.join("; ", problems),
+              Map.of("problems", problems));
         }
-        policy = parsed.policy();
       }
       return answer(redriveTask(taskId, policy), reply -> {
         if (reply instanceof TaskEntity.RedriveAccepted accepted) {

@@ -2,6 +2,9 @@ package io.steadfast.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.steadfast.protocol.InvalidRetryPolicyException;
+import io.steadfast.protocol.RetryPolicy;
+import io.steadfast.protocol.RetryPolicyOverrides;
 import io.steadfast.task.TaskSpec;
 import io.steadfast.task.TaskType;
 import io.steadfast.task.TaskTypes;
@@ -64,16 +67,32 @@ final class SubmissionParser {
 
     TaskType taskType = types.find(type.asText()).orElse(null);
     if (taskType == null) return new UnknownType(type.asText(), types.names());
+    RetryPolicy policy = retryPolicy(taskType.retryPolicy(), request.get("retryPolicy"), problems);
+    if (!problems.isEmpty()) return new Invalid(problems);
     TaskSpec spec =
         new TaskSpec(
             taskType.name(),
             payload == null ? JsonNodeFactory.instance.objectNode() : payload,
             key,
-            taskType.retryPolicy(),
+            policy,
             timeoutMs < 0 ? taskType.attemptTimeoutMs() : timeoutMs,
             (int) priority,
             runAt);
     return new Parsed(spec);
+  }
+
+  /**
+   * The type's policy with a request's overrides applied (any subset of its fields); every
+   * problem is named as a {@code retryPolicy.} field.
+   */
+  static RetryPolicy retryPolicy(RetryPolicy base, JsonNode overrides, List<String> problems) {
+    if (overrides == null || overrides.isNull()) return base;
+    try {
+      return RetryPolicyOverrides.apply(base, overrides);
+    } catch (InvalidRetryPolicyException e) {
+      e.problems().forEach(problem -> problems.add("retryPolicy: " + problem));
+      return base;
+    }
   }
 
   private Instant runAt(JsonNode request, List<String> problems) {

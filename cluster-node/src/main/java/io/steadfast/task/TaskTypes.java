@@ -30,11 +30,14 @@ public final class TaskTypes {
   private final Map<String, TaskType> byName;
   private final int defaultDeadLettersKept;
   private final BreakerSettings defaultBreaker;
+  private final RetryPolicy defaultPolicy;
 
-  private TaskTypes(Map<String, TaskType> byName, int defaultDeadLettersKept, BreakerSettings defaultBreaker) {
+  private TaskTypes(
+      Map<String, TaskType> byName, int defaultDeadLettersKept, BreakerSettings defaultBreaker, RetryPolicy defaultPolicy) {
     this.byName = Collections.unmodifiableMap(new TreeMap<>(byName));
     this.defaultDeadLettersKept = defaultDeadLettersKept;
     this.defaultBreaker = defaultBreaker;
+    this.defaultPolicy = defaultPolicy;
   }
 
   public static TaskTypes fromConfig(Config config, HandlerRegistry handlers) {
@@ -53,7 +56,8 @@ public final class TaskTypes {
     return new TaskTypes(
         byName,
         intBetween(defaults, DEFAULTS_PATH, "dead-letters.keep", 1, 1_000_000),
-        BreakerSettings.fromConfig(defaults.getConfig("circuit-breaker"), DEFAULTS_PATH + ".circuit-breaker"));
+        BreakerSettings.fromConfig(defaults.getConfig("circuit-breaker"), DEFAULTS_PATH + ".circuit-breaker"),
+        policy(defaults, DEFAULTS_PATH));
   }
 
   private static TaskType read(String name, String path, Config type, HandlerRegistry handlers) {
@@ -66,21 +70,7 @@ public final class TaskTypes {
                     new ConfigException.BadValue(
                         path + ".handler",
                         "no task handler named '" + handlerName + "'; known: " + handlers.names()));
-    RetryPolicy policy;
-    try {
-      policy =
-          new RetryPolicy(
-              RetryPolicy.Strategy.parse(type.getString("retry.strategy")),
-              millis(type, "retry.initial-delay"),
-              type.getDouble("retry.multiplier"),
-              millis(type, "retry.max-delay"),
-              type.getInt("max-attempts"));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException.BadValue(path + ".retry.strategy", e.getMessage());
-    }
-    if (!policy.problems().isEmpty()) {
-      throw new ConfigException.BadValue(path, String.join("; ", policy.problems()));
-    }
+    RetryPolicy policy = policy(type, path);
     long timeoutMs = millis(type, "attempt-timeout");
     if (timeoutMs < 1) {
       throw new ConfigException.BadValue(path + ".attempt-timeout", "must be positive but was " + timeoutMs + " ms");
@@ -94,6 +84,31 @@ public final class TaskTypes {
     BreakerSettings breaker = BreakerSettings.fromConfig(type.getConfig("circuit-breaker"), path + ".circuit-breaker");
     return new TaskType(
         name, handler, policy, timeoutMs, classifier, concurrency, maxQueue, deadLettersKept, breaker);
+  }
+
+  /** The retry policy under {@code path}, validated. */
+  private static RetryPolicy policy(Config config, String path) {
+    RetryPolicy policy =
+        new RetryPolicy(
+            parse(path + ".retry.strategy", () -> RetryPolicy.Strategy.parse(config.getString("retry.strategy"))),
+            millis(config, "retry.initial-delay"),
+            config.getDouble("retry.multiplier"),
+            millis(config, "retry.max-delay"),
+            parse(path + ".retry.jitter", () -> RetryPolicy.Jitter.parse(config.getString("retry.jitter"))),
+            config.getDouble("retry.jitter-factor"),
+            config.getInt("max-attempts"));
+    if (!policy.problems().isEmpty()) {
+      throw new ConfigException.BadValue(path, String.join("; ", policy.problems()));
+    }
+    return policy;
+  }
+
+  private static <T> T parse(String key, java.util.function.Supplier<T> parser) {
+    try {
+      return parser.get();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.BadValue(key, e.getMessage());
+    }
   }
 
   /** Exception classes named in config must exist, or the list would silently never match. */
@@ -142,6 +157,12 @@ public final class TaskTypes {
   public int deadLettersKept(String type) {
     TaskType known = byName.get(type);
     return known == null ? defaultDeadLettersKept : known.deadLettersKept();
+  }
+
+  /** A type's retry policy; a type no longer configured gets the defaults' policy. */
+  public RetryPolicy retryPolicy(String type) {
+    TaskType known = byName.get(type);
+    return known == null ? defaultPolicy : known.retryPolicy();
   }
 
   /** A type's breaker settings; a type no longer configured gets the defaults. */

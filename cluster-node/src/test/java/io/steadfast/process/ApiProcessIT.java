@@ -104,6 +104,13 @@ class ApiProcessIT {
       {"{\"type\":\"noop\",\"attemptTimeoutMs\":0}", "invalid_request"},
       {"{\"type\":\"noop\",\"idempotencyKey\":\"\"}", "invalid_request"},
       {"{\"type\":\"noop\",\"colour\":\"red\"}", "invalid_request"},
+      {"{\"type\":\"noop\",\"retryPolicy\":{\"strategy\":\"random\"}}", "invalid_request"},
+      {"{\"type\":\"noop\",\"retryPolicy\":{\"maxAttempts\":0}}", "invalid_request"},
+      {"{\"type\":\"noop\",\"retryPolicy\":{\"multiplier\":120}}", "invalid_request"},
+      {"{\"type\":\"noop\",\"retryPolicy\":{\"jitterFactor\":1.5}}", "invalid_request"},
+      {"{\"type\":\"noop\",\"retryPolicy\":{\"initialDelayMs\":\"soon\"}}", "invalid_request"},
+      {"{\"type\":\"noop\",\"retryPolicy\":{\"maxRetries\":2,\"maxAttempts\":3}}", "invalid_request"},
+      {"{\"type\":\"noop\",\"retryPolicy\":[1]}", "invalid_request"},
     };
     for (String[] c : cases) {
       HttpResponse<String> answer = cluster.post(cluster.node(1), "/api/v1/tasks", c[0]);
@@ -112,6 +119,23 @@ class ApiProcessIT {
       assertTrue(json(answer).get("message").asText().length() > 10, answer.body());
     }
     assertEquals(tasksBefore, cluster.tasksInJournal(), "a rejected request persisted a task");
+  }
+
+  @Test
+  void aSubmittedRetryPolicyOverridesTheTypesAndIsShown() throws Exception {
+    HttpResponse<String> answer = cluster.post(cluster.node(1), "/api/v1/tasks",
+        "{\"type\":\"flaky\",\"payload\":{\"failTimes\":1},"
+            + "\"retryPolicy\":{\"strategy\":\"fixed\",\"initialBackoffMs\":50,\"maxRetries\":5,\"jitter\":\"none\"}}");
+    assertEquals(202, answer.statusCode(), answer.body());
+    JsonNode policy = json(answer).get("retryPolicy");
+    assertEquals("fixed", policy.get("strategy").asText());
+    assertEquals(50, policy.get("initialDelayMs").asLong());
+    assertEquals(6, policy.get("maxAttempts").asInt());
+    assertEquals(6, json(answer).get("maxAttempts").asInt());
+
+    HttpResponse<String> bad = cluster.post(cluster.node(1), "/api/v1/tasks",
+        "{\"type\":\"noop\",\"retryPolicy\":{\"multiplier\":120}}");
+    assertTrue(json(bad).get("message").asText().contains("multiplier must be between 1.0 and 100.0 but was 120"), bad.body());
   }
 
   /** Sends {@code first} to node 1 and {@code second} to node 2 at the same moment. */

@@ -96,7 +96,7 @@ class TaskDeadLetterTest {
   void aRedriveMayBringANewRetryPolicy() {
     submit(task, fixture.spec("flaky", "{\"failTimes\": 3}"));
     awaitState(task, s -> s.deadLetter() != null && s.deadLetter().filed());
-    RetryPolicy once = new RetryPolicy(RetryPolicy.Strategy.FIXED, 10, 1.0, 10, 1);
+    RetryPolicy once = new RetryPolicy(RetryPolicy.Strategy.FIXED, 10, 1.0, 10, RetryPolicy.Jitter.NONE, 0.0, 1);
 
     task.kit().<TaskEntity.RedriveReply>runCommand(replyTo -> new TaskEntity.Redrive(once, replyTo));
 

@@ -39,7 +39,7 @@ final class TaskEntityFixture implements AutoCloseable {
               steadfast.task-defaults {
                 max-attempts = 3
                 attempt-timeout = 5s
-                retry { strategy = fixed, initial-delay = 20ms, multiplier = 1.0, max-delay = 1s }
+                retry { strategy = fixed, initial-delay = 20ms, multiplier = 1.0, max-delay = 1s, jitter = none }
               }
               steadfast.task-types {
                 noop { handler = noop }
@@ -56,7 +56,7 @@ final class TaskEntityFixture implements AutoCloseable {
                 narrow { handler = sleep, bulkhead { concurrency = 1, max-queue = 5 }, attempt-timeout = 1h }
               }
               """)
-          .withFallback(ConfigFactory.parseResources("steadfast.conf"))
+          .withFallback(ConfigFactory.parseResources("steadfast.conf").withoutPath("steadfast.task-types"))
           .resolve();
 
   /** Throws {@code {"throw": "fully.qualified.ExceptionClass"}} with message "boom". */
