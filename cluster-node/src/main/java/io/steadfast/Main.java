@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import io.steadfast.admission.AdmissionControl;
 import io.steadfast.breaker.CircuitBreakers;
 import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.execution.Bulkheads;
@@ -85,13 +86,14 @@ public final class Main {
     Duration askTimeout = config.getDuration("steadfast.http.ask-timeout");
     DeadLetterQueue.init(system, types::deadLettersKept, nodeName);
     EntityRef<DeadLetterQueue.Command> deadLetterQueue = DeadLetterQueue.ref(system);
+    Bulkheads bulkheads = Bulkheads.start(system, types.all());
     CircuitBreakers breakers =
         CircuitBreakers.start(system, types.names(), types::breakerSettings, nodeName, askTimeout);
     TaskEntity.init(
         system,
         new TaskRuntime(
             types,
-            Bulkheads.start(system, types.all()),
+            bulkheads,
             nodeName,
             Clock.systemUTC(),
             new Random(), // thread-safe: shared by every entity on this node
@@ -107,7 +109,10 @@ public final class Main {
     ApiErrors errors = new ApiErrors(mapper);
     Route api =
         Directives.concat(
-            new TaskRoutes(system, types, mapper, errors, askTimeout).routes(),
+            new TaskRoutes(
+                    system, types, AdmissionControl.fromConfig(config, bulkheads::waitingAttempts), mapper, errors,
+                    askTimeout)
+                .routes(),
             new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
             new DeadLetterRoutes(system, types, mapper, errors, askTimeout).routes());
     HttpServer.start(

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -50,22 +51,35 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
       Comparator.comparingInt((Waiting w) -> -w.priority()).thenComparingLong(Waiting::sequence);
 
   public static Behavior<Command> create(String type, int concurrency, int maxQueue) {
-    return Behaviors.setup(context -> new Bulkhead(context, type, concurrency, maxQueue));
+    return create(type, concurrency, maxQueue, new AtomicInteger());
+  }
+
+  /**
+   * @param waiting kept equal to the number of waiting attempts, for admission control to read
+   *     without asking (a restarted bulkhead starts again from an empty queue, and so does this)
+   */
+  public static Behavior<Command> create(String type, int concurrency, int maxQueue, AtomicInteger waiting) {
+    return Behaviors.setup(context -> {
+      waiting.set(0);
+      return new Bulkhead(context, type, concurrency, maxQueue, waiting);
+    });
   }
 
   private final String type;
   private final int concurrency;
   private final int maxQueue;
+  private final AtomicInteger waiting;
   private final Set<Permit> granted = new HashSet<>();
   private final PriorityQueue<Waiting> queue = new PriorityQueue<>(HIGHEST_PRIORITY_THEN_OLDEST);
   private final Set<ActorRef<?>> watched = new HashSet<>();
   private long sequence;
 
-  private Bulkhead(ActorContext<Command> context, String type, int concurrency, int maxQueue) {
+  private Bulkhead(ActorContext<Command> context, String type, int concurrency, int maxQueue, AtomicInteger waiting) {
     super(context);
     this.type = type;
     this.concurrency = concurrency;
     this.maxQueue = maxQueue;
+    this.waiting = waiting;
   }
 
   @Override
@@ -91,6 +105,7 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
     } else if (queue.size() < maxQueue) {
       watch(acquire.holder());
       queue.add(new Waiting(permit, acquire.priority(), sequence++, acquire.replyTo()));
+      waiting.set(queue.size());
     } else {
       acquire.replyTo().tell(
           new Rejected(acquire.attempt(), "bulkhead of type '" + type + "' is full: " + concurrency
@@ -101,17 +116,19 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
 
   private Behavior<Command> release(Release release) {
     Permit permit = new Permit(release.holder(), release.attempt());
-    if (!granted.remove(permit)) queue.removeIf(waiting -> waiting.permit().equals(permit));
+    if (!granted.remove(permit)) queue.removeIf(w -> w.permit().equals(permit));
     unwatchIfIdle(release.holder());
     grantWhileFree();
+    waiting.set(queue.size());
     return this;
   }
 
   private Behavior<Command> holderStopped(HolderStopped stopped) {
     granted.removeIf(permit -> permit.holder().equals(stopped.holder()));
-    queue.removeIf(waiting -> waiting.permit().holder().equals(stopped.holder()));
+    queue.removeIf(w -> w.permit().holder().equals(stopped.holder()));
     watched.remove(stopped.holder());
     grantWhileFree();
+    waiting.set(queue.size());
     return this;
   }
 
@@ -141,7 +158,7 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
 
   private void unwatchIfIdle(ActorRef<?> holder) {
     boolean holds = granted.stream().anyMatch(permit -> permit.holder().equals(holder));
-    boolean waits = queue.stream().anyMatch(waiting -> waiting.permit().holder().equals(holder));
+    boolean waits = queue.stream().anyMatch(w -> w.permit().holder().equals(holder));
     if (!holds && !waits && watched.remove(holder)) getContext().unwatch(holder);
   }
 }

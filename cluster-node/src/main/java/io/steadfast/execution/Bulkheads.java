@@ -24,18 +24,25 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class Bulkheads {
   private final Map<String, ActorRef<Bulkhead.Command>> admissions;
   private final Map<String, ExecutorService> executors;
+  private final Map<String, AtomicInteger> waiting;
 
-  private Bulkheads(Map<String, ActorRef<Bulkhead.Command>> admissions, Map<String, ExecutorService> executors) {
+  private Bulkheads(
+      Map<String, ActorRef<Bulkhead.Command>> admissions, Map<String, ExecutorService> executors,
+      Map<String, AtomicInteger> waiting) {
     this.admissions = admissions;
     this.executors = executors;
+    this.waiting = waiting;
   }
 
   public static Bulkheads start(ActorSystem<?> system, Iterable<TaskType> types) {
     Map<String, ActorRef<Bulkhead.Command>> admissions = new TreeMap<>();
     Map<String, ExecutorService> executors = new TreeMap<>();
+    Map<String, AtomicInteger> waiting = new TreeMap<>();
     for (TaskType type : types) {
+      AtomicInteger waitingOfType = new AtomicInteger();
+      waiting.put(type.name(), waitingOfType);
       var supervised =
-          Behaviors.supervise(Bulkhead.create(type.name(), type.concurrency(), type.maxQueue()))
+          Behaviors.supervise(Bulkhead.create(type.name(), type.concurrency(), type.maxQueue(), waitingOfType))
               .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(5), 0.2));
       admissions.put(type.name(), system.systemActorOf(supervised, "bulkhead-" + type.name(), Props.empty()));
       executors.put(type.name(), Executors.newFixedThreadPool(type.concurrency(), threadsNamed(type.name())));
@@ -48,7 +55,7 @@ public final class Bulkheads {
               executors.values().forEach(ExecutorService::shutdownNow);
               return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
             });
-    return new Bulkheads(admissions, executors);
+    return new Bulkheads(admissions, executors, waiting);
   }
 
   public ActorRef<Bulkhead.Command> admission(String type) {
@@ -57,6 +64,11 @@ public final class Bulkheads {
 
   public ExecutorService executor(String type) {
     return executors.get(type);
+  }
+
+  /** Attempts waiting for a slot in any of this node's bulkheads (read without asking). */
+  public int waitingAttempts() {
+    return waiting.values().stream().mapToInt(AtomicInteger::get).sum();
   }
 
   private static ThreadFactory threadsNamed(String type) {

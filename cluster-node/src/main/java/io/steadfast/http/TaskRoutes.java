@@ -3,6 +3,7 @@ package io.steadfast.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.steadfast.admission.AdmissionControl;
 import io.steadfast.protocol.api.TaskView;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskSpec;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -20,6 +22,7 @@ import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -34,12 +37,15 @@ public final class TaskRoutes extends AllDirectives {
 
   private final ClusterSharding sharding;
   private final SubmissionParser parser;
+  private final AdmissionControl admission;
   private final ObjectMapper mapper;
   private final ApiErrors errors;
   private final Duration askTimeout;
 
   public TaskRoutes(
-      ActorSystem<?> system, TaskTypes types, ObjectMapper mapper, ApiErrors errors, Duration askTimeout) {
+      ActorSystem<?> system, TaskTypes types, AdmissionControl admission, ObjectMapper mapper, ApiErrors errors,
+      Duration askTimeout) {
+    this.admission = admission;
     this.sharding = ClusterSharding.get(system);
     this.parser = new SubmissionParser(types, Clock.systemUTC());
     this.mapper = mapper;
@@ -76,9 +82,13 @@ public final class TaskRoutes extends AllDirectives {
           "unknown task type '" + unknown.type() + "'", Map.of("knownTypes", unknown.knownTypes()));
     }
     TaskSpec spec = ((SubmissionParser.Parsed) parsed).spec();
+    Optional<AdmissionControl.Rejection> rejection = admission.admit(spec.priority());
+    if (rejection.isPresent()) return overloaded(rejection.get());
     String taskId = taskIdFor(spec.idempotencyKey());
     CompletionStage<TaskEntity.SubmitReply> reply =
-        entity(taskId).ask(replyTo -> new TaskEntity.Submit(spec, replyTo), askTimeout);
+        entity(taskId)
+            .<TaskEntity.SubmitReply>ask(replyTo -> new TaskEntity.Submit(spec, replyTo), askTimeout)
+            .whenComplete((answer, failure) -> admission.done());
     return onComplete(
         reply,
         result -> {
@@ -158,6 +168,17 @@ public final class TaskRoutes extends AllDirectives {
   private Route withLocation(TaskView task, StatusCode status) {
     return respondWithHeader(
         Location.create(TASKS_PATH + task.id()), () -> complete(status, task, Jackson.marshaller(mapper)));
+  }
+
+  /** Past the load bound: come back later; nothing was persisted. */
+  private Route overloaded(AdmissionControl.Rejection rejection) {
+    long seconds = Math.max(1, rejection.retryAfter().toSeconds());
+    return respondWithHeader(
+        RetryAfter.create(seconds),
+        () -> reject(StatusCodes.TOO_MANY_REQUESTS, "overloaded",
+            "this node is at its load limit for priority " + rejection.priority() + " (load " + rejection.load()
+                + ", limit " + rejection.limit() + "); retry after " + seconds + " s, or submit with a higher priority",
+            Map.of("load", rejection.load(), "limit", rejection.limit(), "priority", rejection.priority())));
   }
 
   private Route notFound(String taskId) {

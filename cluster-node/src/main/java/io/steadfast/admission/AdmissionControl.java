@@ -1,0 +1,67 @@
+package io.steadfast.admission;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+
+/**
+ * Decides whether this node takes another submission, so that under more load than the cluster
+ * can take, clients are told to come back ({@code 429} with {@code Retry-After}) instead of
+ * waiting ever longer. Load is what this node holds: submissions in flight plus attempts waiting
+ * in its bulkheads. Lower priorities are turned away first: a submission of priority p (0..9) is
+ * taken while {@code load < maxLoad × (0.5 + 0.5 × p / 9)}, so priority 0 is shed from half the
+ * bound and priority 9 only at the bound. Accepted tasks are never dropped.
+ */
+public final class AdmissionControl {
+  private final int maxLoad;
+  private final Duration retryAfter;
+  private final IntSupplier waitingAttempts;
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  /** Why a submission was turned away. */
+  public record Rejection(int load, int limit, int priority, Duration retryAfter) {}
+
+  public AdmissionControl(int maxLoad, Duration retryAfter, IntSupplier waitingAttempts) {
+    this.maxLoad = maxLoad;
+    this.retryAfter = retryAfter;
+    this.waitingAttempts = waitingAttempts;
+  }
+
+  /** From {@code steadfast.admission}; a bad value names its key. */
+  public static AdmissionControl fromConfig(Config config, IntSupplier waitingAttempts) {
+    int maxLoad = config.getInt("steadfast.admission.max-load");
+    if (maxLoad < 1) {
+      throw new ConfigException.BadValue("steadfast.admission.max-load", "must be at least 1 but was " + maxLoad);
+    }
+    Duration retryAfter = config.getDuration("steadfast.admission.retry-after");
+    if (retryAfter.isNegative() || retryAfter.toSeconds() > 3600) {
+      throw new ConfigException.BadValue(
+          "steadfast.admission.retry-after", "must be between 0s and 1h but was " + retryAfter);
+    }
+    return new AdmissionControl(maxLoad, retryAfter, waitingAttempts);
+  }
+
+  /**
+   * Takes a place for a submission of {@code priority}, or says why not. A place taken must be
+   * given back with {@link #done()} once the submission is answered.
+   */
+  public Optional<Rejection> admit(int priority) {
+    int limit = limitFor(priority);
+    int load = inFlight.incrementAndGet() - 1 + waitingAttempts.getAsInt();
+    if (load < limit) return Optional.empty();
+    inFlight.decrementAndGet();
+    return Optional.of(new Rejection(load, limit, priority, retryAfter));
+  }
+
+  public void done() {
+    inFlight.decrementAndGet();
+  }
+
+  int limitFor(int priority) {
+    double share = 0.5 + 0.5 * Math.max(0, Math.min(9, priority)) / 9.0;
+    return (int) Math.ceil(maxLoad * share);
+  }
+}

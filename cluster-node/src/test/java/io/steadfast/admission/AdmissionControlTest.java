@@ -1,0 +1,42 @@
+package io.steadfast.admission;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class AdmissionControlTest {
+  private final AtomicInteger waiting = new AtomicInteger();
+  private final AdmissionControl admission = new AdmissionControl(100, Duration.ofSeconds(2), waiting::get);
+
+  @Test
+  void lowerPrioritiesAreTurnedAwayFirst() {
+    assertEquals(50, admission.limitFor(0));
+    assertEquals(100, admission.limitFor(9));
+    assertTrue(admission.limitFor(5) > admission.limitFor(4));
+
+    waiting.set(60);
+    assertTrue(admission.admit(0).isPresent(), "priority 0 is shed from half the bound");
+    assertTrue(admission.admit(9).isEmpty(), "priority 9 is still taken");
+  }
+
+  @Test
+  void pastTheBoundEveryoneIsToldWhenToComeBack() {
+    waiting.set(100);
+    var rejection = admission.admit(9).orElseThrow();
+    assertEquals(100, rejection.load());
+    assertEquals(100, rejection.limit());
+    assertEquals(Duration.ofSeconds(2), rejection.retryAfter());
+  }
+
+  @Test
+  void submissionsInFlightCountUntilTheyAreAnswered() {
+    waiting.set(49);
+    assertTrue(admission.admit(0).isEmpty());
+    assertTrue(admission.admit(0).isPresent(), "the first one is still in flight: load 50");
+    admission.done();
+    assertTrue(admission.admit(0).isEmpty());
+  }
+}

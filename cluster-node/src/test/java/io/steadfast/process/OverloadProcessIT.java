@@ -1,0 +1,64 @@
+package io.steadfast.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Past its load bound a node turns low-priority submissions away with 429 and Retry-After while
+ * it still takes high-priority ones, and every task it accepted finishes.
+ */
+class OverloadProcessIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** A bound of 40; a slow type that runs 2 at a time, so that its attempts pile up waiting. */
+  private static final List<String> SMALL_BOUND =
+      List.of(
+          "-Dsteadfast.admission.max-load=40",
+          "-Dsteadfast.task-types.slow.handler=sleep",
+          "-Dsteadfast.task-types.slow.bulkhead.concurrency=2");
+
+  @Test
+  void pastTheBoundLowPrioritiesAreShedAndEveryAcceptedTaskFinishes() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start("overload", 1, SMALL_BOUND)) {
+      LocalCluster.Node node = cluster.node(1);
+      List<String> accepted = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        HttpResponse<String> answer = submit(cluster, node, 9);
+        assertEquals(202, answer.statusCode(), answer.body());
+        accepted.add(json(answer).get("id").asText());
+      }
+      // 28 attempts now wait for the 2 slots: above half the bound (20), below the bound (40).
+      LocalCluster.await("attempts waiting", Duration.ofSeconds(20), () -> cluster.task(node, accepted.get(29)) != null);
+
+      HttpResponse<String> low = submit(cluster, node, 0);
+      assertEquals(429, low.statusCode(), low.body());
+      assertEquals("overloaded", json(low).get("error").asText());
+      assertTrue(low.headers().firstValue("Retry-After").isPresent(), "tells the client when to come back");
+
+      HttpResponse<String> high = submit(cluster, node, 9);
+      assertEquals(202, high.statusCode(), high.body());
+      accepted.add(json(high).get("id").asText());
+
+      Map<String, JsonNode> done = TaskProgress.awaitTerminal(cluster, accepted, Duration.ofSeconds(90));
+      for (JsonNode task : done.values()) assertEquals("SUCCEEDED", task.get("status").asText(), task::toString);
+      assertEquals(31, done.size());
+    }
+  }
+
+  private static HttpResponse<String> submit(LocalCluster cluster, LocalCluster.Node node, int priority) throws Exception {
+    return cluster.post(node, "/api/v1/tasks",
+        "{\"type\":\"slow\",\"priority\":" + priority + ",\"payload\":{\"durationMs\":1500}}");
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws Exception {
+    return JSON.readTree(response.body());
+  }
+}
