@@ -12,8 +12,10 @@ import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.http.ApiErrors;
 import io.steadfast.http.CircuitBreakerRoutes;
 import io.steadfast.http.DeadLetterRoutes;
+import io.steadfast.http.ReadSideRoutes;
 import io.steadfast.http.HttpServer;
 import io.steadfast.http.TaskRoutes;
+import io.steadfast.stats.ReadSide;
 import io.steadfast.storage.JournalSchema;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskRuntime;
@@ -114,7 +116,9 @@ public final class Main {
                     askTimeout)
                 .routes(),
             new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
-            new DeadLetterRoutes(system, types, mapper, errors, askTimeout).routes());
+            new DeadLetterRoutes(system, types, mapper, errors, askTimeout).routes(),
+            new ReadSideRoutes(system, ReadSide.start(system).queries(), types, breakers, mapper, errors, askTimeout)
+                .routes());
     HttpServer.start(
         system,
         api,

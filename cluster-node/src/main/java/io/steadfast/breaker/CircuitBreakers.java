@@ -5,6 +5,7 @@ import io.steadfast.protocol.api.CircuitBreakerView;
 import io.steadfast.task.Breakers;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,6 +79,29 @@ public final class CircuitBreakers implements Breakers {
   @Override
   public void report(String type, boolean failure, boolean trial) {
     reporter.tell(new BreakerReporter.Report(type, new CircuitBreaker.Result(failure, trial)));
+  }
+
+  /**
+   * How many breakers are in each state, from this node's copy (a breaker not heard of yet is
+   * closed): {@code total}, {@code closed}, {@code open}, {@code halfOpen}, {@code forcedOpen}.
+   */
+  public Map<String, Long> stateCounts(Iterable<String> types) {
+    Map<String, Long> counts = new java.util.LinkedHashMap<>();
+    counts.put("total", 0L);
+    for (String key : List.of("closed", "open", "halfOpen", "forcedOpen")) counts.put(key, 0L);
+    for (String type : types) {
+      BreakerStatus known = status(type);
+      BreakerState state = known == null ? BreakerState.CLOSED : known.state();
+      String key = switch (state) {
+        case CLOSED -> "closed";
+        case OPEN -> "open";
+        case HALF_OPEN -> "halfOpen";
+        case FORCED_OPEN -> "forcedOpen";
+      };
+      counts.merge(key, 1L, Long::sum);
+      counts.merge("total", 1L, Long::sum);
+    }
+    return counts;
   }
 
   /** The API's view of a breaker. */

@@ -62,6 +62,16 @@ public final class TaskEntity
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Task");
 
+  /**
+   * Task events are tagged with one of this many slices, so that the read side runs as that many
+   * projections spread over the cluster. Changing it re-tags only new events.
+   */
+  public static final int TAG_SLICES = 4;
+
+  public static String tag(int slice) {
+    return "task-" + slice;
+  }
+
   // ---------------------------------------------------------------- commands
 
   public sealed interface Command extends CborSerializable {}
@@ -476,6 +486,11 @@ public final class TaskEntity
   @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(runtime.snapshotEvery(), 2);
+  }
+
+  @Override
+  public java.util.Set<String> tagsFor(Event event) {
+    return java.util.Set.of(tag(Math.floorMod(taskId.hashCode(), TAG_SLICES)));
   }
 
   /** A checkpoint is a promise that work need not be redone: make it cheap to recover. */

@@ -41,3 +41,30 @@ CREATE TABLE IF NOT EXISTS PUBLIC."snapshot" (
     "meta_payload" BLOB,
     PRIMARY KEY("persistence_id","sequence_number")
 );
+
+-- The read side: one row per task, kept by the task-summary projection (stats and listing).
+-- Times are epoch milliseconds.
+CREATE TABLE IF NOT EXISTS PUBLIC."task_summary" (
+    "task_id" VARCHAR(64) NOT NULL PRIMARY KEY,
+    "type" VARCHAR(64) NOT NULL,
+    "status" VARCHAR(20) NOT NULL,
+    "priority" INTEGER NOT NULL,
+    "attempts" INTEGER NOT NULL,
+    "created_at" BIGINT NOT NULL,
+    "updated_at" BIGINT NOT NULL,
+    "first_attempt_at" BIGINT,
+    "ended_at" BIGINT
+);
+
+CREATE INDEX IF NOT EXISTS "task_summary_created_idx" ON PUBLIC."task_summary" ("created_at", "task_id");
+CREATE INDEX IF NOT EXISTS "task_summary_status_idx" ON PUBLIC."task_summary" ("status", "created_at");
+CREATE INDEX IF NOT EXISTS "task_summary_ended_idx" ON PUBLIC."task_summary" ("ended_at");
+
+-- Running totals per task type, one set per projection slice (so slices never contend for a row).
+CREATE TABLE IF NOT EXISTS PUBLIC."task_counter" (
+    "slice" VARCHAR(32) NOT NULL,
+    "type" VARCHAR(64) NOT NULL,
+    "name" VARCHAR(160) NOT NULL,
+    "value" BIGINT NOT NULL,
+    PRIMARY KEY("slice", "type", "name")
+);

@@ -24,8 +24,14 @@ final class TaskProgress {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (terminal.size() < ids.size()) {
         if (System.nanoTime() > deadline) {
-          throw new AssertionError(
-              (ids.size() - terminal.size()) + " of " + ids.size() + " tasks not terminal after " + timeout);
+          List<String> stuck = new ArrayList<>();
+          for (String id : ids) {
+            if (terminal.containsKey(id) || stuck.size() >= 3) continue;
+            JsonNode view = cluster.task(cluster.anyUp(0), id);
+            stuck.add(view == null ? id + ": no answer" : view.toString());
+          }
+          throw new AssertionError((ids.size() - terminal.size()) + " of " + ids.size()
+              + " tasks not terminal after " + timeout + "; for example: " + String.join("\n", stuck));
         }
         List<Future<?>> reads = new ArrayList<>();
         int salt = 0;
