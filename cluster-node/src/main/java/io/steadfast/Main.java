@@ -13,6 +13,7 @@ import io.steadfast.http.ApiErrors;
 import io.steadfast.http.CircuitBreakerRoutes;
 import io.steadfast.http.DeadLetterRoutes;
 import io.steadfast.http.ReadSideRoutes;
+import io.steadfast.http.RequestGuards;
 import io.steadfast.http.HttpServer;
 import io.steadfast.http.TaskRoutes;
 import io.steadfast.stats.ReadSide;
@@ -104,27 +105,30 @@ public final class Main {
             entry -> deadLetterQueue.askWithStatus(replyTo -> new DeadLetterQueue.File(entry, replyTo), askTimeout),
             breakers));
 
-    PekkoManagement.get(system).start();
-
     ObjectMapper mapper =
         JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
     ApiErrors errors = new ApiErrors(mapper);
+    RequestGuards guards = RequestGuards.fromConfig(config, errors);
     Route api =
         Directives.concat(
             new TaskRoutes(
-                    system, types, AdmissionControl.fromConfig(config, bulkheads::waitingAttempts), mapper, errors,
+                    system, types, AdmissionControl.fromConfig(config, bulkheads::waitingAttempts), guards, mapper, errors,
                     askTimeout)
                 .routes(),
             new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
-            new DeadLetterRoutes(system, types, mapper, errors, askTimeout).routes(),
+            new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
             new ReadSideRoutes(system, ReadSide.start(system).queries(), types, breakers, mapper, errors, askTimeout)
                 .routes());
+    // Management (/ready) last: a node that says it is ready takes API requests.
     HttpServer.start(
-        system,
-        api,
-        errors,
-        config.getString("steadfast.node.host"),
-        config.getInt("steadfast.node.http-port"));
-    log.info("node {} started; task types {}", nodeName, types.names());
+            system,
+            guards.guard(() -> api),
+            errors,
+            config.getString("steadfast.node.host"),
+            config.getInt("steadfast.node.http-port"))
+        .thenRun(() -> {
+          PekkoManagement.get(system).start();
+          log.info("node {} started; task types {}", nodeName, types.names());
+        });
   }
 }

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.steadfast.protocol.api.ApiError;
 import java.util.Locale;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
@@ -41,12 +43,24 @@ public final class ApiErrors {
 
   /** pekko-http's default rejection answers, with their text moved into a JSON error body. */
   public RejectionHandler rejectionHandler() {
-    return RejectionHandler.defaultHandler().mapRejectionResponse(this::asJson);
+    return RejectionHandler.newBuilder()
+        .handle(MalformedRequestContentRejection.class, rejection -> rejection.getCause() instanceof EntityStreamSizeException tooLarge
+            ? Directives.complete(tooLarge(tooLarge))
+            : Directives.complete(response(org.apache.pekko.http.javadsl.model.StatusCodes.BAD_REQUEST,
+                "malformed_request", "the request content was malformed: " + rejection.message(), null)))
+        .build()
+        .withFallback(RejectionHandler.defaultHandler().mapRejectionResponse(this::asJson));
+  }
+
+  private HttpResponse tooLarge(EntityStreamSizeException e) {
+    return response(org.apache.pekko.http.javadsl.model.StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large",
+        "the request body is larger than the limit of " + e.limit() + " bytes (steadfast.http.max-request-bytes)", null);
   }
 
   /** Anything thrown inside a route: logged with its cause, answered 500 without internals. */
   public ExceptionHandler exceptionHandler() {
     return ExceptionHandler.newBuilder()
+        .match(EntityStreamSizeException.class, e -> Directives.complete(tooLarge(e)))
         .matchAny(
             e -> {
               log.error("request failed", e);

@@ -28,7 +28,6 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
@@ -49,13 +48,16 @@ public final class DeadLetterRoutes extends AllDirectives {
   private final ApiErrors errors;
   private final Duration askTimeout;
   private final TaskTypes types;
+  private final RequestGuards guards;
   private final Clock clock = Clock.systemUTC();
 
   /**
    * @param types a redrive's {@code retryPolicy} overrides the task type's configured policy
    */
   public DeadLetterRoutes(
-      ActorSystem<?> system, TaskTypes types, ObjectMapper mapper, ApiErrors errors, Duration askTimeout) {
+      ActorSystem<?> system, TaskTypes types, RequestGuards guards, ObjectMapper mapper, ApiErrors errors,
+      Duration askTimeout) {
+    this.guards = guards;
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.queue = DeadLetterQueue.ref(system);
@@ -75,7 +77,7 @@ public final class DeadLetterRoutes extends AllDirectives {
                 path("retry", () -> post(this::redriveMatching)),
                 path(PathMatchers.segment(), taskId -> get(() -> read(taskId))),
                 path(PathMatchers.segment().slash("retry"),
-                    taskId -> post(() -> entity(Unmarshaller.entityToString(), body -> redrive(taskId, body))))));
+                    taskId -> post(() -> guards.jsonBody(body -> redrive(taskId, body))))));
   }
 
   private Route list() {

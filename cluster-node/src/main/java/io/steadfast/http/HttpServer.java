@@ -2,7 +2,9 @@ package io.steadfast.http;
 
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorSystem;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
@@ -14,12 +16,14 @@ public final class HttpServer {
 
   private HttpServer() {}
 
-  public static void start(ActorSystem<?> system, Route routes, ApiErrors errors, String host, int port) {
+  /** Binds the API; the stage completes once it accepts requests (and fails if it cannot bind). */
+  public static CompletionStage<ServerBinding> start(
+      ActorSystem<?> system, Route routes, ApiErrors errors, String host, int port) {
     Route sealed =
         Directives.handleExceptions(
             errors.exceptionHandler(),
             () -> Directives.handleRejections(errors.rejectionHandler(), () -> routes));
-    Http.get(system)
+    return Http.get(system)
         .newServerAt(host, port)
         .bind(sealed)
         .whenComplete(

@@ -26,7 +26,6 @@ import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
  * {@code /api/v1/tasks}: submit, read and cancel tasks. Any node answers for any task: the request
@@ -38,14 +37,16 @@ public final class TaskRoutes extends AllDirectives {
   private final ClusterSharding sharding;
   private final SubmissionParser parser;
   private final AdmissionControl admission;
+  private final RequestGuards guards;
   private final ObjectMapper mapper;
   private final ApiErrors errors;
   private final Duration askTimeout;
 
   public TaskRoutes(
-      ActorSystem<?> system, TaskTypes types, AdmissionControl admission, ObjectMapper mapper, ApiErrors errors,
-      Duration askTimeout) {
+      ActorSystem<?> system, TaskTypes types, AdmissionControl admission, RequestGuards guards, ObjectMapper mapper,
+      ApiErrors errors, Duration askTimeout) {
     this.admission = admission;
+    this.guards = guards;
     this.sharding = ClusterSharding.get(system);
     this.parser = new SubmissionParser(types, Clock.systemUTC());
     this.mapper = mapper;
@@ -58,7 +59,7 @@ public final class TaskRoutes extends AllDirectives {
         PathMatchers.segment("api").slash("v1").slash("tasks"),
         () ->
             concat(
-                pathEndOrSingleSlash(() -> post(() -> entity(Unmarshaller.entityToString(), this::submit))),
+                pathEndOrSingleSlash(() -> post(() -> guards.jsonBody(this::submit))),
                 path(PathMatchers.segment(), id -> get(() -> read(id))),
                 path(PathMatchers.segment().slash("cancel"), id -> post(() -> cancel(id)))));
   }

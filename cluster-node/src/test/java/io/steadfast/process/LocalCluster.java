@@ -251,6 +251,28 @@ public final class LocalCluster implements AutoCloseable {
     return JSON.readTree(response.body()).get("id").asText();
   }
 
+  /** Sends a request built by the test (custom headers, methods, bodies). */
+  public HttpResponse<String> send(HttpRequest request) throws Exception {
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** How many events the journal holds for persistence ids starting with {@code prefix}. */
+  public int eventsInJournal(String prefix) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(dbUrl(), "sa", "");
+        var statement = connection.prepareStatement(
+            "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" LIKE ?")) {
+      statement.setString(1, prefix + "%");
+      try (var rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getInt(1);
+      }
+    }
+  }
+
+  public boolean isReady(Node node) {
+    return status(URI.create("http://127.0.0.1:" + node.managementPort + "/ready")) == 200;
+  }
+
   public HttpResponse<String> get(Node node, String path) throws Exception {
     HttpRequest request = HttpRequest.newBuilder(node.api(path)).timeout(Duration.ofSeconds(20)).build();
     return http.send(request, HttpResponse.BodyHandlers.ofString());

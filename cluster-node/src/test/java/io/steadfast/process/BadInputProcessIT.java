@@ -1,0 +1,158 @@
+package io.steadfast.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A corpus of bad requests across every endpoint of a token-protected node: each gets its exact
+ * 4xx with a JSON error body, none a 5xx, nothing is persisted, and the node stays ready.
+ */
+class BadInputProcessIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String TOKEN = "s3cret-" + UUID.randomUUID();
+  private static final String JSON_TYPE = "application/json";
+
+  /** One bad request: method, path, content type (null: none), body (null: none), expected status. */
+  private record Bad(String method, String path, String contentType, String body, int status, String error, boolean withToken) {
+    static Bad json(String method, String path, String body, int status, String error) {
+      return new Bad(method, path, JSON_TYPE, body, status, error, true);
+    }
+
+    static Bad plain(String method, String path, int status, String error) {
+      return new Bad(method, path, null, null, status, error, true);
+    }
+  }
+
+  @Test
+  void everyBadRequestGetsItsExactStatusAndChangesNothing() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start("bad-input", 1, List.of(
+        "-Dsteadfast.http.auth-token=" + TOKEN, "-Dsteadfast.http.max-request-bytes=64k"))) {
+      LocalCluster.Node node = cluster.node(1);
+      String ended = submitAndFinish(cluster, node);
+      String oversized = "{\"type\":\"noop\",\"payload\":{\"blob\":\"" + "x".repeat(70_000) + "\"}}";
+      String unknownId = UUID.randomUUID().toString();
+
+      List<Bad> corpus = new ArrayList<>(List.of(
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":", 400, "malformed_json"),
+          Bad.json("POST", "/api/v1/tasks", "", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "[1,2]", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "\"noop\"", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":7}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"  \"}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"nope\"}", 400, "unknown_task_type"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"payload\":[1]}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"payload\":\"x\"}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"idempotencyKey\":5}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"idempotencyKey\":\"" + "k".repeat(201) + "\"}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"priority\":-1}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"priority\":10}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"priority\":1.5}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"delayMs\":-5}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"delayMs\":99999999999999}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"delayMs\":5,\"runAt\":\"2030-01-01T00:00:00Z\"}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"runAt\":\"next tuesday\"}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"attemptTimeoutMs\":0}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"attemptTimeoutMs\":\"1s\"}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"colour\":\"red\"}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"retryPolicy\":{\"strategy\":\"random\"}}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"retryPolicy\":{\"maxAttempts\":0}}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"retryPolicy\":{\"multiplier\":120}}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"retryPolicy\":{\"initialDelayMs\":5000,\"maxDelayMs\":10}}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"retryPolicy\":{\"colour\":1}}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\",\"retryPolicy\":7}", 400, "invalid_request"),
+          Bad.json("POST", "/api/v1/tasks", oversized, 413, "payload_too_large"),
+          new Bad("POST", "/api/v1/tasks", "text/plain", "{\"type\":\"noop\"}", 415, "unsupported_media_type", true),
+          new Bad("POST", "/api/v1/tasks", "application/x-www-form-urlencoded", "type=noop", 415, "unsupported_media_type", true),
+          Bad.plain("GET", "/api/v1/tasks/" + unknownId, 404, "task_not_found"),
+          Bad.plain("GET", "/api/v1/tasks/not-a-task-id", 404, "task_not_found"),
+          Bad.plain("GET", "/api/v1/tasks?status=LOST", 400, "invalid_query"),
+          Bad.plain("GET", "/api/v1/tasks?limit=0", 400, "invalid_query"),
+          Bad.plain("GET", "/api/v1/tasks?limit=lots", 400, "invalid_query"),
+          Bad.plain("GET", "/api/v1/tasks?after=yesterday", 400, "invalid_query"),
+          Bad.plain("GET", "/api/v1/tasks?type=nope", 400, "unknown_task_type"),
+          Bad.plain("POST", "/api/v1/tasks/" + unknownId + "/cancel", 404, "task_not_found"),
+          Bad.plain("POST", "/api/v1/tasks/" + ended + "/cancel", 409, "task_already_ended"),
+          Bad.plain("GET", "/api/v1/circuit-breakers/nope", 404, "unknown_task_type"),
+          Bad.plain("POST", "/api/v1/circuit-breakers/nope/reset", 404, "unknown_task_type"),
+          Bad.plain("POST", "/api/v1/circuit-breakers/nope/open", 404, "unknown_task_type"),
+          Bad.plain("GET", "/api/v1/dead-letters?limit=0", 400, "invalid_query"),
+          Bad.plain("GET", "/api/v1/dead-letters?after=abc", 400, "invalid_query"),
+          Bad.plain("GET", "/api/v1/dead-letters/" + unknownId, 404, "dead_letter_not_found"),
+          Bad.plain("POST", "/api/v1/dead-letters/" + unknownId + "/retry", 404, "dead_letter_not_found"),
+          Bad.json("POST", "/api/v1/dead-letters/" + unknownId + "/retry", "{\"retryPolicy\":", 400, "malformed_json"),
+          Bad.json("POST", "/api/v1/dead-letters/" + unknownId + "/retry", "{\"colour\":1}", 400, "invalid_request"),
+          Bad.plain("DELETE", "/api/v1/dead-letters", 400, "invalid_query"),
+          Bad.plain("DELETE", "/api/v1/dead-letters?olderThanHours=-1", 400, "invalid_query"),
+          Bad.plain("DELETE", "/api/v1/dead-letters?olderThanHours=soon", 400, "invalid_query"),
+          Bad.plain("GET", "/api/v1/nothing-here", 404, "not_found"),
+          Bad.plain("DELETE", "/api/v1/tasks", 405, "method_not_allowed"),
+          Bad.plain("PUT", "/api/v1/circuit-breakers", 405, "method_not_allowed"),
+          new Bad("GET", "/api/v1/stats", null, null, 401, "unauthorized", false),
+          new Bad("POST", "/api/v1/tasks", JSON_TYPE, "{\"type\":\"noop\"}", 401, "unauthorized", false)));
+
+      int tasksBefore = cluster.eventsInJournal("Task|");
+      int breakerEventsBefore = cluster.eventsInJournal("CircuitBreaker|");
+      int deadLetterEventsBefore = cluster.eventsInJournal("DeadLetterQueue|");
+      List<String> wrong = new ArrayList<>();
+      for (Bad bad : corpus) {
+        HttpResponse<String> answer = cluster.send(request(node, bad));
+        String error = errorCode(answer);
+        if (answer.statusCode() >= 500) wrong.add("5xx! " + bad + " -> " + answer.statusCode() + " " + answer.body());
+        else if (answer.statusCode() != bad.status() || !bad.error().equals(error)) {
+          wrong.add(bad.method() + " " + bad.path() + " -> " + answer.statusCode() + " " + answer.body());
+        }
+      }
+      assertTrue(wrong.isEmpty(), wrong.size() + " of " + corpus.size() + " answered wrongly:\n" + String.join("\n", wrong));
+      assertTrue(corpus.size() >= 40);
+      assertEquals(tasksBefore, cluster.eventsInJournal("Task|"), "a bad request persisted task events");
+      assertEquals(breakerEventsBefore, cluster.eventsInJournal("CircuitBreaker|"));
+      assertEquals(deadLetterEventsBefore, cluster.eventsInJournal("DeadLetterQueue|"));
+      assertTrue(cluster.isReady(node), "the node stays ready");
+      System.out.printf("BAD INPUT: %d bad requests, each answered as documented%n", corpus.size());
+    }
+  }
+
+  private static String submitAndFinish(LocalCluster cluster, LocalCluster.Node node) throws Exception {
+    HttpResponse<String> answer = cluster.send(request(node, Bad.json("POST", "/api/v1/tasks", "{\"type\":\"noop\"}", 0, "")));
+    assertEquals(202, answer.statusCode(), answer.body());
+    String id = JSON.readTree(answer.body()).get("id").asText();
+    LocalCluster.await("the setup task", Duration.ofSeconds(30), () -> {
+      try {
+        JsonNode view = JSON.readTree(cluster.send(request(node, Bad.plain("GET", "/api/v1/tasks/" + id, 0, ""))).body());
+        return view.path("status").asText().equals("SUCCEEDED");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    return id;
+  }
+
+  private static HttpRequest request(LocalCluster.Node node, Bad bad) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + bad.path()))
+        .timeout(Duration.ofSeconds(20))
+        .method(bad.method(), bad.body() == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(bad.body()));
+    if (bad.contentType() != null) builder.header("Content-Type", bad.contentType());
+    if (bad.withToken()) builder.header("Authorization", "Bearer " + TOKEN);
+    return builder.build();
+  }
+
+  private static String errorCode(HttpResponse<String> answer) {
+    try {
+      return JSON.readTree(answer.body()).path("error").asText(null);
+    } catch (Exception e) {
+      return "not JSON: " + answer.body();
+    }
+  }
+}
