@@ -113,6 +113,7 @@ public final class Main {
                     system, types, AdmissionControl.fromConfig(config, bulkheads::waitingAttempts), mapper, errors,
                     askTimeout)
                 .routes(),
+            new io.steadfast.http.OpenApiRoutes().routes(),
             new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
             new DeadLetterRoutes(system, types, mapper, errors, askTimeout).routes());
     HttpServer.start(
