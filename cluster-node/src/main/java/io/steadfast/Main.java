@@ -115,6 +115,7 @@ public final class Main {
                     system, types, AdmissionControl.fromConfig(config, bulkheads::waitingAttempts), guards, mapper, errors,
                     askTimeout)
                 .routes(),
+            new io.steadfast.http.OpenApiRoutes().routes(),
             new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
             new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
             new ReadSideRoutes(system, ReadSide.start(system).queries(), types, breakers, mapper, errors, askTimeout)
