@@ -15,6 +15,7 @@ import io.steadfast.http.DeadLetterRoutes;
 import io.steadfast.http.ReadSideRoutes;
 import io.steadfast.http.RequestGuards;
 import io.steadfast.http.HttpServer;
+import io.steadfast.http.OpenApiRoutes;
 import io.steadfast.http.TaskRoutes;
 import io.steadfast.stats.ReadSide;
 import io.steadfast.storage.JournalSchema;
@@ -115,7 +116,7 @@ public final class Main {
                     system, types, AdmissionControl.fromConfig(config, bulkheads::waitingAttempts), guards, mapper, errors,
                     askTimeout)
                 .routes(),
-            new io.steadfast.http.OpenApiRoutes().routes(),
+            new OpenApiRoutes().routes(),
             new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
             new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
             new ReadSideRoutes(system, ReadSide.start(system).queries(), types, breakers, mapper, errors, askTimeout)
