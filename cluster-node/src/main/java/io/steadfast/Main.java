@@ -88,11 +88,15 @@ public final class Main {
     String nodeName = self.getHost().get() + ":" + self.getPort().get();
 
     Duration askTimeout = config.getDuration("steadfast.http.ask-timeout");
+
+    // Cluster-wide actors first: the task entities file dead letters and consult breakers.
     DeadLetterQueue.init(system, types::deadLettersKept, nodeName);
     EntityRef<DeadLetterQueue.Command> deadLetterQueue = DeadLetterQueue.ref(system);
-    Bulkheads bulkheads = Bulkheads.start(system, types.all());
     CircuitBreakers breakers =
         CircuitBreakers.start(system, types.names(), types::breakerSettings, nodeName, askTimeout);
+
+    // This node's bulkheads, then the task entities that run behind them.
+    Bulkheads bulkheads = Bulkheads.start(system, types.all());
     TaskEntity.init(
         system,
         new TaskRuntime(
@@ -106,22 +110,22 @@ public final class Main {
             entry -> deadLetterQueue.askWithStatus(replyTo -> new DeadLetterQueue.File(entry, replyTo), askTimeout),
             breakers));
 
+    // The read side: stats and the task listing, projected from the journal.
+    ReadSide readSide = ReadSide.start(system);
+
+    // The API; management (/ready) only once the API takes requests.
     ObjectMapper mapper =
         JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
     ApiErrors errors = new ApiErrors(mapper);
     RequestGuards guards = RequestGuards.fromConfig(config, errors);
+    AdmissionControl admission = AdmissionControl.fromConfig(config, bulkheads::waitingAttempts);
     Route api =
         Directives.concat(
-            new TaskRoutes(
-                    system, types, AdmissionControl.fromConfig(config, bulkheads::waitingAttempts), guards, mapper, errors,
-                    askTimeout)
-                .routes(),
+            new TaskRoutes(system, types, admission, guards, mapper, errors, askTimeout).routes(),
             new OpenApiRoutes().routes(),
             new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
             new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
-            new ReadSideRoutes(system, ReadSide.start(system).queries(), types, breakers, mapper, errors, askTimeout)
-                .routes());
-    // Management (/ready) last: a node that says it is ready takes API requests.
+            new ReadSideRoutes(system, readSide.queries(), types, breakers, mapper, errors, askTimeout).routes());
     HttpServer.start(
             system,
             guards.guard(() -> api),
