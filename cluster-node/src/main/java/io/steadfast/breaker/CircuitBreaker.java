@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -102,9 +103,12 @@ public final class CircuitBreaker
   public static void init(
       ActorSystem<?> system, Function<String, BreakerSettings> settings, ActorRef<Topic.Command<BreakerBoard.Changed>> changes,
       String nodeName, Clock clock) {
+    // Not remembered: every node's board asks each breaker for its status every few seconds,
+    // which starts it again on a survivor soon after its node dies (and re-arms its timers).
     ClusterSharding.get(system)
         .init(Entity.of(ENTITY_KEY, entity ->
-            create(entity.getEntityId(), settings.apply(entity.getEntityId()), changes, nodeName, clock)));
+                create(entity.getEntityId(), settings.apply(entity.getEntityId()), changes, nodeName, clock))
+            .withSettings(ClusterShardingSettings.create(system).withRememberEntities(false)));
   }
 
   public static EntityRef<Command> ref(ActorSystem<?> system, String type) {

@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -159,7 +160,10 @@ public final class DeadLetterQueue
    * @param nodeName this node, reported by the stats as the queue's host
    */
   public static void init(ActorSystem<?> system, ToIntFunction<String> keepPerType, String nodeName) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, entity -> create(keepPerType, nodeName)));
+    // Not remembered: it has no timers and starts, on any node, with the next message.
+    ClusterSharding.get(system)
+        .init(Entity.of(ENTITY_KEY, entity -> create(keepPerType, nodeName))
+            .withSettings(ClusterShardingSettings.create(system).withRememberEntities(false)));
   }
 
   /** The queue, wherever in the cluster it runs. */
