@@ -14,6 +14,9 @@ import io.steadfast.http.CircuitBreakerRoutes;
 import io.steadfast.http.DeadLetterRoutes;
 import io.steadfast.http.HttpServer;
 import io.steadfast.http.TaskRoutes;
+import io.steadfast.logging.LogFormat;
+import io.steadfast.metrics.MetricsRoutes;
+import io.steadfast.metrics.NodeMetrics;
 import io.steadfast.storage.JournalSchema;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskRuntime;
@@ -44,6 +47,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    LogFormat.exitIfUnknown();
     Config config = ConfigFactory.load();
     TaskTypes types;
     try {
@@ -89,6 +93,9 @@ public final class Main {
     Bulkheads bulkheads = Bulkheads.start(system, types.all());
     CircuitBreakers breakers =
         CircuitBreakers.start(system, types.names(), types::breakerSettings, nodeName, askTimeout);
+    // Before the task entities, which count into it.
+    NodeMetrics metrics = NodeMetrics.forNode(system, types.names(), bulkheads, breakers,
+        () -> deadLetterQueue.ask(DeadLetterQueue.GetStats::new, askTimeout));
     TaskEntity.init(
         system,
         new TaskRuntime(
@@ -100,7 +107,8 @@ public final class Main {
             config.getInt("steadfast.task.snapshot-every"),
             config.getDuration("steadfast.task.passivate-terminal-after"),
             entry -> deadLetterQueue.askWithStatus(replyTo -> new DeadLetterQueue.File(entry, replyTo), askTimeout),
-            breakers));
+            breakers,
+            metrics));
 
     PekkoManagement.get(system).start();
 
@@ -114,7 +122,8 @@ public final class Main {
                     askTimeout)
                 .routes(),
             new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
-            new DeadLetterRoutes(system, types, mapper, errors, askTimeout).routes());
+            new DeadLetterRoutes(system, types, mapper, errors, askTimeout).routes(),
+            new MetricsRoutes(metrics).routes()); // GET /metrics, beside /api/v1
     HttpServer.start(
         system,
         api,
