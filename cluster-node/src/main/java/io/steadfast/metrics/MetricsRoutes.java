@@ -25,8 +25,7 @@ public final class MetricsRoutes {
   }
 
   public Route routes() {
-    return path(
-        "metrics",
-        () -> get(() -> complete(HttpResponse.create().withEntity(HttpEntities.create(TEXT_FORMAT, metrics.scrape())))));
+    return path("metrics", () -> get(() -> complete(
+        HttpResponse.create().withEntity(HttpEntities.create(TEXT_FORMAT, metrics.scrape())))));
   }
 }

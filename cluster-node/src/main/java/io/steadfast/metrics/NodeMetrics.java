@@ -204,7 +204,9 @@ public final class NodeMetrics implements TaskMetrics {
         .callback(gauge -> {
           TreeMap<String, Integer> byStatus = new TreeMap<>();
           byStatus.put(MemberStatus.up().toString(), 0);
-          for (Member member : cluster.state().getMembers()) byStatus.merge(member.status().toString(), 1, Integer::sum);
+          for (Member member : cluster.state().getMembers()) {
+            byStatus.merge(member.status().toString(), 1, Integer::sum);
+          }
           byStatus.forEach((status, count) -> gauge.call(count, status));
         })
         .register(registry);
