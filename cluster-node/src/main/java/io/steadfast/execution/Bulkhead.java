@@ -144,6 +144,7 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
     return this;
   }
 
+  /** Copies the counts where admission control and metrics read them without asking. */
   private void publishCounts() {
     waiting.set(queue.size());
     inUse.set(granted.size());
