@@ -17,6 +17,9 @@ import io.steadfast.http.RequestGuards;
 import io.steadfast.http.HttpServer;
 import io.steadfast.http.OpenApiRoutes;
 import io.steadfast.http.TaskRoutes;
+import io.steadfast.logging.LogFormat;
+import io.steadfast.metrics.MetricsRoutes;
+import io.steadfast.metrics.NodeMetrics;
 import io.steadfast.stats.ReadSide;
 import io.steadfast.storage.JournalSchema;
 import io.steadfast.task.TaskEntity;
@@ -48,6 +51,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    LogFormat.exitIfUnknown();
     Config config = ConfigFactory.load();
     TaskTypes types;
     try {
@@ -95,8 +99,10 @@ public final class Main {
     CircuitBreakers breakers =
         CircuitBreakers.start(system, types.names(), types::breakerSettings, nodeName, askTimeout);
 
-    // This node's bulkheads, then the task entities that run behind them.
+    // This node's bulkheads and metrics, then the task entities that run behind and count into them.
     Bulkheads bulkheads = Bulkheads.start(system, types.all());
+    NodeMetrics metrics = NodeMetrics.forNode(system, types.names(), bulkheads, breakers,
+        () -> deadLetterQueue.ask(DeadLetterQueue.GetStats::new, askTimeout));
     TaskEntity.init(
         system,
         new TaskRuntime(
@@ -108,7 +114,8 @@ public final class Main {
             config.getInt("steadfast.task.snapshot-every"),
             config.getDuration("steadfast.task.passivate-terminal-after"),
             entry -> deadLetterQueue.askWithStatus(replyTo -> new DeadLetterQueue.File(entry, replyTo), askTimeout),
-            breakers));
+            breakers,
+            metrics));
 
     // The read side: stats and the task listing, projected from the journal.
     ReadSide readSide = ReadSide.start(system);
@@ -125,7 +132,8 @@ public final class Main {
             new OpenApiRoutes().routes(),
             new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
             new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
-            new ReadSideRoutes(system, readSide.queries(), types, breakers, mapper, errors, askTimeout).routes());
+            new ReadSideRoutes(system, readSide.queries(), types, breakers, mapper, errors, askTimeout).routes(),
+            new MetricsRoutes(metrics).routes()); // GET /metrics, beside /api/v1
     HttpServer.start(
             system,
             guards.guard(() -> api),

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.MDC;
 
 /**
  * Runs a handler on its type's executor and turns whatever it does — return, throw, or throw
@@ -17,6 +18,11 @@ import java.util.concurrent.RejectedExecutionException;
  * entity as an exception.
  */
 public final class AttemptRunner {
+  /** MDC keys set on the handler's thread while it runs, so its log lines say which task they are about. */
+  public static final String MDC_TASK_ID = "taskId";
+  public static final String MDC_TASK_TYPE = "taskType";
+  public static final String MDC_ATTEMPT = "attempt";
+
   private AttemptRunner() {}
 
   public static CompletionStage<AttemptResult> run(
@@ -31,6 +37,9 @@ public final class AttemptRunner {
   }
 
   static AttemptResult runNow(TaskHandler handler, ErrorClassifier classifier, TaskContext context) {
+    MDC.put(MDC_TASK_ID, context.taskId());
+    MDC.put(MDC_TASK_TYPE, context.type());
+    MDC.put(MDC_ATTEMPT, String.valueOf(context.attempt()));
     try {
       return new AttemptResult.Succeeded(handler.execute(context));
     } catch (RetryableTaskException e) {
@@ -46,6 +55,11 @@ public final class AttemptRunner {
     } catch (Exception | LinkageError | AssertionError e) {
       return new AttemptResult.Failed(
           new TaskError(e.getClass().getSimpleName(), String.valueOf(e.getMessage()), classifier.isRetryable(e)));
+    } finally {
+      // The thread goes back to the type's pool: the next attempt on it is another task's.
+      MDC.remove(MDC_TASK_ID);
+      MDC.remove(MDC_TASK_TYPE);
+      MDC.remove(MDC_ATTEMPT);
     }
   }
 }

@@ -51,17 +51,20 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
       Comparator.comparingInt((Waiting w) -> -w.priority()).thenComparingLong(Waiting::sequence);
 
   public static Behavior<Command> create(String type, int concurrency, int maxQueue) {
-    return create(type, concurrency, maxQueue, new AtomicInteger());
+    return create(type, concurrency, maxQueue, new AtomicInteger(), new AtomicInteger());
   }
 
   /**
    * @param waiting kept equal to the number of waiting attempts, for admission control to read
    *     without asking (a restarted bulkhead starts again from an empty queue, and so does this)
+   * @param inUse kept equal to the number of permits held, the same way, for metrics
    */
-  public static Behavior<Command> create(String type, int concurrency, int maxQueue, AtomicInteger waiting) {
+  public static Behavior<Command> create(
+      String type, int concurrency, int maxQueue, AtomicInteger waiting, AtomicInteger inUse) {
     return Behaviors.setup(context -> {
       waiting.set(0);
-      return new Bulkhead(context, type, concurrency, maxQueue, waiting);
+      inUse.set(0);
+      return new Bulkhead(context, type, concurrency, maxQueue, waiting, inUse);
     });
   }
 
@@ -69,17 +72,21 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
   private final int concurrency;
   private final int maxQueue;
   private final AtomicInteger waiting;
+  private final AtomicInteger inUse;
   private final Set<Permit> granted = new HashSet<>();
   private final PriorityQueue<Waiting> queue = new PriorityQueue<>(HIGHEST_PRIORITY_THEN_OLDEST);
   private final Set<ActorRef<?>> watched = new HashSet<>();
   private long sequence;
 
-  private Bulkhead(ActorContext<Command> context, String type, int concurrency, int maxQueue, AtomicInteger waiting) {
+  private Bulkhead(
+      ActorContext<Command> context, String type, int concurrency, int maxQueue, AtomicInteger waiting,
+      AtomicInteger inUse) {
     super(context);
     this.type = type;
     this.concurrency = concurrency;
     this.maxQueue = maxQueue;
     this.waiting = waiting;
+    this.inUse = inUse;
   }
 
   @Override
@@ -105,12 +112,12 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
     } else if (queue.size() < maxQueue) {
       watch(acquire.holder());
       queue.add(new Waiting(permit, acquire.priority(), sequence++, acquire.replyTo()));
-      waiting.set(queue.size());
     } else {
       acquire.replyTo().tell(
           new Rejected(acquire.attempt(), "bulkhead of type '" + type + "' is full: " + concurrency
               + " running, " + maxQueue + " waiting"));
     }
+    publishCounts();
     return this;
   }
 
@@ -119,7 +126,7 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
     if (!granted.remove(permit)) queue.removeIf(w -> w.permit().equals(permit));
     unwatchIfIdle(release.holder());
     grantWhileFree();
-    waiting.set(queue.size());
+    publishCounts();
     return this;
   }
 
@@ -128,13 +135,19 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
     queue.removeIf(w -> w.permit().holder().equals(stopped.holder()));
     watched.remove(stopped.holder());
     grantWhileFree();
-    waiting.set(queue.size());
+    publishCounts();
     return this;
   }
 
   private Behavior<Command> usage(GetUsage get) {
     get.replyTo().tell(new Usage(type, granted.size(), queue.size(), concurrency, maxQueue));
     return this;
+  }
+
+  /** Copies the counts where admission control and metrics read them without asking. */
+  private void publishCounts() {
+    waiting.set(queue.size());
+    inUse.set(granted.size());
   }
 
   private void grantWhileFree() {

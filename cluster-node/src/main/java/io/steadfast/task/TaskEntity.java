@@ -37,6 +37,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.japi.function.Procedure;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
@@ -546,7 +547,10 @@ public final class TaskEntity
   private ReplyEffect<Event, State> submit(State state, Submit submit) {
     return Effect()
         .persist(new Submitted(submit.spec(), now()))
-        .thenRun(this::scheduleWake)
+        .thenRun(submitted -> {
+          runtime.metrics().submitted(submitted.spec().type());
+          scheduleWake(submitted);
+        })
         .thenReply(submit.replyTo(), submitted -> new Accepted(submitted.toView()));
   }
 
@@ -703,7 +707,10 @@ public final class TaskEntity
   private ReplyEffect<Event, State> startAttempt(int attempt) {
     return Effect()
         .persist(new AttemptStarted(attempt, runtime.nodeName(), now()))
-        .thenRun(started -> launch(started, attempt))
+        .thenRun(started -> {
+          countFirstStart(started);
+          launch(started, attempt);
+        })
         .thenNoReply();
   }
 
@@ -717,7 +724,7 @@ public final class TaskEntity
       // A cancel that came too late to stop the work does not hide its result.
       return Effect()
           .persist(new AttemptSucceeded(ended.attempt(), ok.result(), now()))
-          .thenRun(done -> scheduleIdlePassivation())
+          .thenRun(countAttempt(done -> scheduleIdlePassivation()))
           .thenNoReply();
     }
     if (state.cancelRequested()) return endCancelled(state, AttemptOutcome.CANCELLED, cancelledError());
@@ -770,7 +777,7 @@ public final class TaskEntity
     if (error.retryable() && counted < maxAttempts) {
       return Effect()
           .persist(new AttemptFailed(attempt, outcome, error, at.plus(delay), true, at))
-          .thenRun(this::scheduleWake)
+          .thenRun(countAttempt(this::scheduleWake))
           .thenNoReply();
     }
     String reason =
@@ -779,7 +786,7 @@ public final class TaskEntity
             : "permanent failure: " + error.type();
     return Effect()
         .persist(List.of(new AttemptFailed(attempt, outcome, error, null, true, at), new DeadLettered(reason, at)))
-        .thenRun(this::fileDeadLetter)
+        .thenRun(countAttempt(this::deadLettered))
         .thenNoReply();
   }
 
@@ -790,7 +797,7 @@ public final class TaskEntity
     Instant next = at.plus(capped(state, limited.retryAfter()));
     return Effect()
         .persist(new AttemptFailed(state.lastAttempt().number(), AttemptOutcome.FAILED, error, next, false, at))
-        .thenRun(this::scheduleWake)
+        .thenRun(countAttempt(this::scheduleWake))
         .thenNoReply();
   }
 
@@ -801,7 +808,7 @@ public final class TaskEntity
             List.of(
                 new AttemptFailed(state.lastAttempt().number(), outcome, error, null, true, at),
                 new Cancelled(at)))
-        .thenRun(done -> scheduleIdlePassivation())
+        .thenRun(countAttempt(done -> scheduleIdlePassivation()))
         .thenNoReply();
   }
 
@@ -823,6 +830,36 @@ public final class TaskEntity
 
   private boolean isTrial(int attempt) {
     return trialAttempt == attempt;
+  }
+
+  // ---------------------------------------------------------------- metrics
+  // Counted in thenRun, once the events are persisted, on the node that ran the command: a replay
+  // (a restart, or the task resuming on another node) counts nothing again.
+
+  private void countFirstStart(State started) {
+    Attempt first = started.lastAttempt();
+    if (first.number() != 1) return;
+    // A requested delay (delayMs, runAt) is not waiting: count from when the task was due.
+    Instant runAt = started.spec().runAt();
+    Instant due = runAt != null && runAt.isAfter(started.createdAt()) ? runAt : started.createdAt();
+    long waitMs = Math.max(0, Duration.between(due, first.startedAt()).toMillis());
+    runtime.metrics().firstAttemptStarted(started.spec().type(), waitMs);
+  }
+
+  /** Counts the attempt whose end was just persisted, then runs {@code then}. */
+  private Procedure<State> countAttempt(Procedure<State> then) {
+    return ended -> {
+      Attempt attempt = ended.lastAttempt();
+      String outcome = attempt.counted() ? attempt.outcome().name() : TaskMetrics.RATE_LIMITED;
+      runtime.metrics().attemptEnded(
+          ended.spec().type(), outcome, Duration.between(attempt.startedAt(), attempt.endedAt()).toMillis());
+      then.apply(ended);
+    };
+  }
+
+  private void deadLettered(State state) {
+    runtime.metrics().deadLettered(state.spec().type());
+    fileDeadLetter(state);
   }
 
   // ---------------------------------------------------------------- effects outside the journal

@@ -17,6 +17,7 @@ import org.apache.pekko.Done;
  * @param random draws retry jitter; the drawn delay is persisted, so replay never redraws
  * @param deadLetters where dead-lettered tasks are filed
  * @param breakers each task type's circuit breaker
+ * @param metrics what the entity counts (submissions, attempts, dead letters)
  */
 public record TaskRuntime(
     TaskTypes types,
@@ -27,7 +28,8 @@ public record TaskRuntime(
     int snapshotEvery,
     Duration passivateTerminalAfter,
     DeadLetterFiler deadLetters,
-    Breakers breakers) {
+    Breakers breakers,
+    TaskMetrics metrics) {
 
   /** Hands a dead letter to the queue; completes when the queue has it in its journal. */
   @FunctionalInterface

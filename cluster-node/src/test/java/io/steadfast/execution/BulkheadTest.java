@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -84,6 +85,26 @@ class BulkheadTest {
     replies.expectMessage(new Bulkhead.Granted(1));
     replies.expectMessage(new Bulkhead.Granted(1));
     assertEquals(1, usage(bulkhead).inUse());
+  }
+
+  @Test
+  void itsCountersMirrorItsUsageForReadersThatDoNotAsk() {
+    AtomicInteger waiting = new AtomicInteger();
+    AtomicInteger inUse = new AtomicInteger();
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 1, 10, waiting, inUse));
+    TestProbe<Bulkhead.Reply> replies = testKit.createTestProbe();
+    ActorRef<Void> first = holder();
+
+    bulkhead.tell(new Bulkhead.Acquire(first, 1, 5, replies.ref()));
+    bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 5, replies.ref()));
+    usage(bulkhead); // both handled
+    assertEquals(1, inUse.get());
+    assertEquals(1, waiting.get());
+
+    bulkhead.tell(new Bulkhead.Release(first, 1));
+    usage(bulkhead);
+    assertEquals(1, inUse.get(), "the waiter took the freed slot");
+    assertEquals(0, waiting.get());
   }
 
   private ActorRef<Void> holder() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -136,6 +137,30 @@ class ApiProcessIT {
     HttpResponse<String> bad = cluster.post(cluster.node(1), "/api/v1/tasks",
         "{\"type\":\"noop\",\"retryPolicy\":{\"multiplier\":120}}");
     assertTrue(json(bad).get("message").asText().contains("multiplier must be between 1.0 and 100.0 but was 120"), bad.body());
+  }
+
+  @Test
+  void everyNodeServesPrometheusMetricsOnItsApiPort() throws Exception {
+    String id = cluster.submit(cluster.node(1), "noop", "{}");
+    LocalCluster.await("task " + id + " succeeds", Duration.ofSeconds(30), () -> {
+      JsonNode task = cluster.task(cluster.node(1), id);
+      return task != null && "SUCCEEDED".equals(task.get("status").asText());
+    });
+
+    StringBuilder scrapes = new StringBuilder();
+    for (LocalCluster.Node node : cluster.nodes()) {
+      HttpResponse<String> metrics = cluster.get(node, "/metrics");
+      assertEquals(200, metrics.statusCode(), metrics.body());
+      assertEquals("text/plain; version=0.0.4; charset=utf-8",
+          metrics.headers().firstValue("Content-Type").orElse("").toLowerCase());
+      assertTrue(metrics.body().contains("jvm_memory_used_bytes{area=\"heap\"}"), metrics.body());
+      assertTrue(metrics.body().contains("steadfast_cluster_members{status=\"Up\"} 2.0"), metrics.body());
+      assertTrue(metrics.body().contains("steadfast_bulkhead_in_use{type=\"noop\"}"), metrics.body());
+      scrapes.append(metrics.body());
+    }
+    // Counted by the task's entity, on whichever node it lives.
+    assertTrue(scrapes.toString().contains("steadfast_tasks_submitted_total{type=\"noop\"}"), scrapes.toString());
+    assertTrue(scrapes.toString().contains("steadfast_attempts_total{outcome=\"SUCCEEDED\",type=\"noop\"}"), scrapes.toString());
   }
 
   /** Sends {@code first} to node 1 and {@code second} to node 2 at the same moment. */

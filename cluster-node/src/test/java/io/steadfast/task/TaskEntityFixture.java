@@ -89,6 +89,7 @@ final class TaskEntityFixture implements AutoCloseable {
               new io.steadfast.handlers.HttpHandler(),
               new ThrowingHandler()));
   final StubBreakers breakers = new StubBreakers();
+  final RecordingTaskMetrics metrics = new RecordingTaskMetrics();
   final TaskRuntime runtime =
       new TaskRuntime(
           types,
@@ -99,7 +100,8 @@ final class TaskEntityFixture implements AutoCloseable {
           4,
           Duration.ofMinutes(1),
           this::fileDeadLetter,
-          breakers);
+          breakers,
+          metrics);
   /** Dead letters handed to the (stand-in) queue, in order, including refused ones. */
   final java.util.concurrent.ConcurrentLinkedQueue<io.steadfast.dlq.DeadLetterQueue.Entry> filed =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
