@@ -320,7 +320,8 @@ start_h2() {
 wait_for_h2() {
   local pid=$1 log=$2 deadline=$((SECONDS + H2_START_TIMEOUT_S))
   until port_in_use "$(h2_port)"; do
-    is_our_process h2 "$pid" || die "the H2 server exited during start-up; see $log"
+    # Not is_our_process: just forked, the process may not have exec'd java yet; only an exit counts.
+    ! is_gone "$pid" || die "the H2 server exited during start-up; see $log"
     ((SECONDS < deadline)) || die "the H2 server did not open port $(h2_port) within ${H2_START_TIMEOUT_S} s; see $log"
     sleep 0.5
   done
@@ -359,13 +360,15 @@ launch_node() {
 # Waits until every listed node answers /ready with 200. Stops early if a node's process exits.
 # On failure names the nodes that are not ready and returns non-zero; it never stops anything.
 wait_ready() {
-  local deadline=$((SECONDS + READY_TIMEOUT_S)) i
+  local deadline=$((SECONDS + READY_TIMEOUT_S)) i pid
   local pending=("$@")
   while ((${#pending[@]} > 0)); do
     local still=()
     for i in "${pending[@]}"; do
       if node_ready "$i"; then continue; fi
-      if [[ -z $(running_pid "node-$i") ]]; then
+      # As in wait_for_h2: a node just launched may not be java yet, so only its exit counts.
+      pid=$(recorded_pid "node-$i")
+      if [[ -z $pid ]] || is_gone "$pid"; then
         note "node $i exited during start-up; see $(log_file "node-$i")"
         tail -n 5 "$(log_file "node-$i")" >&2 || true
         return 1
