@@ -126,6 +126,10 @@ stop_cluster() {
 on_exit() {
   local status=$?
   trap - EXIT INT TERM
+  if [[ -n $CHILD_PID ]]; then
+    kill "$CHILD_PID" 2>/dev/null || true
+    wait "$CHILD_PID" 2>/dev/null || true
+  fi
   stop_cluster
   exit "$status"
 }
@@ -151,12 +155,23 @@ sample_memory() {
 
 # --- scenarios -------------------------------------------------------------------------------
 
-# Runs the load generator; its figures go to the screen and to the results file.
+# Runs a command in the background and waits for it: a signal then runs its trap at once (bash
+# defers traps while a foreground command runs), and on_exit ends the command.
+CHILD_PID=
+run_child() {
+  "$@" &
+  CHILD_PID=$!
+  wait "$CHILD_PID"
+  CHILD_PID=
+}
+
+# Runs the load generator; it prints its figures and appends them to the results file.
 bench() {
-  java -Xmx512m -cp "$BENCH_CP" io.steadfast.bench.Bench "$@" \
+  run_child java -Xmx512m -cp "$BENCH_CP" io.steadfast.bench.Bench "$@" \
     --port-offset="$OFFSET" \
     --in-flight="${BENCH_IN_FLIGHT:-64}" \
-    --bound-seconds="${BENCH_BOUND_SECONDS:-600}" | tee -a "$RESULTS"
+    --bound-seconds="${BENCH_BOUND_SECONDS:-600}" \
+    --results="$RESULTS"
 }
 
 # BENCH_RATE, or half the tasks/s throughput measured in this run; empty: the generator measures.
@@ -208,7 +223,7 @@ run_jmh() {
   fi
   local csv=$RUN_DIR/jmh.csv args
   read -r -a args <<<"${BENCH_JMH_ARGS:--wi 3 -i 5 -f 1 -w 1s -r 1s}"
-  java -cp "$JMH_JAR:$CHECKOUT/benchmarks/target/lib/*" org.openjdk.jmh.Main \
+  run_child java -cp "$JMH_JAR:$CHECKOUT/benchmarks/target/lib/*" org.openjdk.jmh.Main \
     CircuitBreakerBench "${args[@]}" -rf csv -rff "$csv"
   # "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit"
   awk -F, 'NR > 1 {

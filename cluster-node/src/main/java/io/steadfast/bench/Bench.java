@@ -1,6 +1,7 @@
 package io.steadfast.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -16,7 +17,8 @@ import java.util.List;
  * Options (defaults in brackets): --port-offset [500], --in-flight [64], --tasks [per scenario],
  * --rate (tasks/s; 0 = measure the peak with a short throughput run and take half) [0],
  * --seconds [20], --kill-after-seconds [10], --sleep-tasks [60], --bound-seconds [600],
- * --passivate-after-seconds [30], --cluster-script (recovery), --run-id [time].
+ * --passivate-after-seconds [30], --cluster-script (recovery), --run-id [time], --results (a file
+ * the result lines are appended to as well).
  * Figures go to standard output as {@code BENCH <name> <value> <unit>}; nothing asserts a time.
  */
 public final class Bench {
@@ -33,6 +35,8 @@ public final class Bench {
     int inFlight = options.integer("in-flight", 64);
     Duration bound = Duration.ofSeconds(options.integer("bound-seconds", 600));
     String runId = options.text("run-id", Long.toString(System.currentTimeMillis(), 36));
+    String results = options.text("results", "");
+    if (!results.isEmpty()) Figures.alsoTo(Path.of(results));
     Api everyNode = new Api(offset, List.of(1, 2, 3));
 
     switch (scenario) {

@@ -1,27 +1,45 @@
 package io.steadfast.bench;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Locale;
 
 /**
  * What the load generator prints. Standard output carries only results, one figure a line as
- * {@code BENCH <name> <value> <unit>} (and {@code SCHEDULE <text>} lines), for scripts to read;
- * progress goes to standard error.
+ * {@code BENCH <name> <value> <unit>} (and {@code SCHEDULE <text>} lines), also appended to the
+ * results file if one is given; progress goes to standard error.
  */
 final class Figures {
   private Figures() {}
+
+  private static PrintStream results;
+
+  /** Appends every result line to {@code file} as well. */
+  static void alsoTo(Path file) throws IOException {
+    results = new PrintStream(
+        Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND), true, StandardCharsets.UTF_8);
+  }
 
   static void figure(String name, double value, String unit) {
     String text = value == Math.rint(value) && Math.abs(value) < 1e15
         ? String.valueOf((long) value)
         : String.format(Locale.ROOT, "%.1f", value);
-    System.out.println("BENCH " + name + " " + text + " " + unit);
-    System.out.flush();
+    result("BENCH " + name + " " + text + " " + unit);
   }
 
   static void scheduleLine(String text) {
-    System.out.println("SCHEDULE " + text);
+    result("SCHEDULE " + text);
+  }
+
+  private static synchronized void result(String line) {
+    System.out.println(line);
     System.out.flush();
+    if (results != null) results.println(line);
   }
 
   static void progress(String format, Object... args) {
