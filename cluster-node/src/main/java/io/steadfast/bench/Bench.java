@@ -15,6 +15,7 @@ import java.util.List;
  * </pre>
  *
  * Options (defaults in brackets): --port-offset [500], --in-flight [64], --tasks [per scenario],
+ * --warmup-tasks (throughput: noop tasks first, not measured) [2000],
  * --rate (tasks/s; 0 = measure the peak with a short throughput run and take half) [0],
  * --seconds [20], --kill-after-seconds [10], --sleep-tasks [60], --bound-seconds [600],
  * --passivate-after-seconds [30], --cluster-script (recovery), --run-id [time], --results (a file
@@ -40,8 +41,11 @@ public final class Bench {
     Api everyNode = new Api(offset, List.of(1, 2, 3));
 
     switch (scenario) {
-      case "throughput" -> Throughput.run(everyNode, "throughput", options.integer("tasks", 20_000), inFlight, bound,
-          i -> Api.task("noop", "throughput-" + runId + "-" + i));
+      case "throughput" -> {
+        warmUp(everyNode, options.integer("warmup-tasks", 2_000), inFlight, bound, runId);
+        Throughput.run(everyNode, "throughput", options.integer("tasks", 20_000), inFlight, bound,
+            i -> Api.task("noop", "throughput-" + runId + "-" + i));
+      }
       case "retry" -> Throughput.run(everyNode, "retry", options.integer("tasks", 5_000), inFlight, bound,
           i -> flakyOnce("retry-" + runId + "-" + i));
       case "latency" -> Latency.run(everyNode, "latency", rate(options, runId, inFlight, bound),
@@ -66,6 +70,18 @@ public final class Bench {
       }
     }
     System.exit(0); // the HTTP client's threads would keep the JVM a while
+  }
+
+  /**
+   * Noop tasks whose figures are not kept: the nodes' JIT compilers take a fresh cluster's first
+   * thousands of tasks (more than half its CPU at first), and a throughput figure should not
+   * depend on how fresh the cluster was.
+   */
+  private static void warmUp(Api api, int tasks, int inFlight, Duration bound, String runId) throws InterruptedException {
+    if (tasks <= 0) return;
+    Figures.progress("warming up with %d noop tasks", tasks);
+    Load.Submitted submitted = Load.closedLoop(api, tasks, inFlight, i -> Api.task("noop", "warmup-" + runId + "-" + i));
+    Completion.await(api, submitted.ids(), bound);
   }
 
   /** {@code --rate}, or half the peak measured by a short throughput run. */
