@@ -13,10 +13,11 @@ CHECKOUT=$(dirname "$SCRIPT_DIR")
 readonly SCRIPT_DIR CHECKOUT
 readonly CLUSTER_SH=$SCRIPT_DIR/cluster.sh
 
-# Also the order they run in: latency and recovery take half the peak that throughput measured,
-# recovery kills a node (restarted after it), resources reports memory peaks over everything
-# before it, and jmh runs once the cluster is stopped.
-readonly ALL_SCENARIOS=(throughput latency retry schedule recovery resources jmh)
+# Also the order they run in: resources counts journal rows while no earlier task can write any
+# (its memory peaks are reported after the last scenario), latency and recovery take half the
+# peak that throughput measured, recovery kills a node (restarted after it), and jmh runs once
+# the cluster is stopped.
+readonly ALL_SCENARIOS=(resources throughput latency retry schedule recovery jmh)
 
 readonly OFFSET=${BENCH_PORT_OFFSET:-500}
 RUN_DIR=${BENCH_RUN_DIR:-$CHECKOUT/run/bench}
@@ -35,6 +36,8 @@ usage() {
   cat <<EOF
 Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[*]})
 
+  resources   BENCH_RESOURCE_TASKS noop tasks (2000): journal rows per task; peak RSS of each
+              node and of H2 over all the scenarios run
   throughput  BENCH_NOOP_TASKS noop tasks (20000), BENCH_IN_FLIGHT requests at once (64):
               tasks/s from the first submission to the last SUCCEEDED; the submit rate apart.
               BENCH_WARMUP_TASKS (2000) noop tasks first warm the nodes' JIT, not measured
@@ -45,8 +48,6 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
   recovery    the latency load for BENCH_RECOVERY_SECONDS (30), node 2 killed after
               BENCH_KILL_AFTER_SECONDS (10), BENCH_SLEEP_TASKS (60) sleep tasks running on it:
               kill -> first and last resumed attempt, lost tasks
-  resources   BENCH_RESOURCE_TASKS noop tasks (2000): journal rows per task; peak RSS per node
-              over the whole run
   jmh         JMH: what an attempt pays for its circuit breaker (BENCH_JMH_ARGS, default
               "-wi 3 -i 5 -f 1 -w 1s -r 1s")
 
@@ -187,7 +188,7 @@ steady_rate() {
 run_scenario() {
   local scenario=$1
   echo
-  echo "=== $scenario ==="
+  echo "=== $scenario (load average $(cut -d' ' -f1-3 /proc/loadavg)) ==="
   case $scenario in
     throughput) bench throughput --tasks="${BENCH_NOOP_TASKS:-20000}" --warmup-tasks="${BENCH_WARMUP_TASKS:-2000}" ;;
     latency) bench latency --rate="$(steady_rate)" --seconds="${BENCH_LATENCY_SECONDS:-20}" ;;
@@ -200,10 +201,7 @@ run_scenario() {
       # Back to three nodes for what follows.
       cluster start-node 2
       ;;
-    resources)
-      bench resources --tasks="${BENCH_RESOURCE_TASKS:-2000}"
-      report_memory
-      ;;
+    resources) bench resources --tasks="${BENCH_RESOURCE_TASKS:-2000}" ;;
     jmh) run_jmh ;;
   esac
 }
@@ -273,14 +271,14 @@ main() {
   : >"$RESULTS"
   echo "Scenarios: ${scenarios[*]}; node options: $(node_opts); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   for scenario in "${scenarios[@]}"; do
-    if [[ $scenario == jmh ]]; then
-      stop_cluster # a microbenchmark wants the machine to itself
-    elif ((!CLUSTER_STARTED)); then
-      start_cluster
-    fi
+    [[ $scenario != jmh ]] || continue
+    ((CLUSTER_STARTED)) || start_cluster
     run_scenario "$scenario"
   done
-  stop_cluster
+  if [[ " ${scenarios[*]} " == *" resources "* ]]; then report_memory; fi
+  stop_cluster # a microbenchmark wants the machine to itself
+  if [[ " ${scenarios[*]} " == *" jmh "* ]]; then run_scenario jmh; fi
+  echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   print_table
 }
 

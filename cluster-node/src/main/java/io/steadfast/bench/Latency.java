@@ -23,6 +23,10 @@ final class Latency {
     Figures.figure(name + "_submit_per_s", submitted.submitRate(), "tasks/s");
     Figures.figure(name + "_succeeded", latencies.length, "tasks");
     Figures.distribution(name + "_submit_to_succeeded", latencies, "ms");
+    // Client side: a refused submission is sent again, and its task's createdAt is the last try.
+    long[] waits = submitted.acceptedAfterMs();
+    Figures.figure(name + "_first_request_to_accepted_p99", Figures.percentile(waits, 99), "ms");
+    Figures.figure(name + "_first_request_to_accepted_max", Figures.percentile(waits, 100), "ms");
     if (submitted.held() > 0) Figures.figure(name + "_generator_fell_behind", submitted.held(), "times");
     Figures.refusals(name, api);
     if (submitted.failed() > 0) Figures.figure(name + "_submit_failed", submitted.failed(), "tasks");

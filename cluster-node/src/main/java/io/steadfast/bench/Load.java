@@ -23,8 +23,11 @@ final class Load {
    * @param lastAccepted when the last accepting answer arrived
    * @param failed submissions given up after repeated refusals
    * @param held how often the fixed-rate generator waited for a free slot (it fell behind)
+   * @param acceptedAfterMs for each accepted task, its first request to the accepting answer,
+   *     retries included (what a client waits; the task's createdAt is only its accepted try)
    */
-  record Submitted(List<String> ids, Instant firstSubmit, Instant lastAccepted, int failed, int held) {
+  record Submitted(List<String> ids, Instant firstSubmit, Instant lastAccepted, int failed, int held,
+      long[] acceptedAfterMs) {
     double submitRate() {
       return ids.size() / seconds(firstSubmit, lastAccepted);
     }
@@ -75,6 +78,7 @@ final class Load {
     final Semaphore slots;
     final int inFlight;
     final AtomicReferenceArray<String> ids;
+    final long[] acceptedAfterMs;
     final AtomicInteger failed = new AtomicInteger();
     final AtomicLong lastAcceptedMillis = new AtomicLong();
     final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
@@ -84,11 +88,14 @@ final class Load {
       this.slots = new Semaphore(inFlight);
       this.inFlight = inFlight;
       this.ids = new AtomicReferenceArray<>(count);
+      this.acceptedAfterMs = new long[count];
     }
 
     void send(Api api, int i, IntFunction<ObjectNode> body) {
+      long sent = System.nanoTime();
       api.submit(body.apply(i), i).whenComplete((id, error) -> {
         if (error == null) {
+          acceptedAfterMs[i] = (System.nanoTime() - sent) / 1_000_000; // published by the semaphore
           ids.set(i, id);
           lastAcceptedMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
         } else {
@@ -105,8 +112,14 @@ final class Load {
         Figures.progress("%d submission(s) failed, the first: %s", failed.get(), firstFailure.get());
       }
       List<String> accepted = new ArrayList<>(ids.length());
-      for (int i = 0; i < ids.length(); i++) if (ids.get(i) != null) accepted.add(ids.get(i));
-      return new Submitted(accepted, first, Instant.ofEpochMilli(lastAcceptedMillis.get()), failed.get(), held);
+      List<Long> waits = new ArrayList<>(ids.length());
+      for (int i = 0; i < ids.length(); i++) {
+        if (ids.get(i) == null) continue;
+        accepted.add(ids.get(i));
+        waits.add(acceptedAfterMs[i]);
+      }
+      return new Submitted(accepted, first, Instant.ofEpochMilli(lastAcceptedMillis.get()), failed.get(), held,
+          waits.stream().mapToLong(Long::longValue).toArray());
     }
   }
 }

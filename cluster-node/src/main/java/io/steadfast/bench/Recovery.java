@@ -75,6 +75,10 @@ final class Recovery {
     }
     Figures.figure(name + "_lost_tasks", lost, "tasks");
     Figures.distribution(name + "_noop_submit_to_succeeded", noopLatencies, "ms");
+    // Client side: a refused submission is sent again, and its task's createdAt is the last try.
+    long[] waits = load.acceptedAfterMs();
+    Figures.figure(name + "_noop_first_request_to_accepted_p99", Figures.percentile(waits, 99), "ms");
+    Figures.figure(name + "_noop_first_request_to_accepted_max", Figures.percentile(waits, 100), "ms");
     Figures.refusals(name, api);
     if (sleeping.failed() + load.failed() > 0) Figures.figure(name + "_submit_failed", sleeping.failed() + load.failed(), "tasks");
     if (!outcome.unfinished().isEmpty()) {
@@ -85,37 +89,49 @@ final class Recovery {
 
   /**
    * Waits, then runs {@code cluster.sh kill 2}; answers when the node died: the moment its
-   * process was seen gone (polled every millisecond from before the command), or, should its
+   * process was seen dead (polled every millisecond from before the command), or, should its
    * pid be unknown, when the command started (the script needs some ms before it signals).
    */
   private static Instant killNode2(Settings settings) {
     try {
       Thread.sleep(settings.killAfter().toMillis());
-      Optional<ProcessHandle> node2 = pid(settings).flatMap(ProcessHandle::of);
+      Optional<Path> node2 = pid(settings).map(pid -> Path.of("/proc", pid, "stat"));
       Instant commandStarted = Instant.now();
       Process command = new ProcessBuilder(settings.clusterScript(), "kill", "2").inheritIO().start();
       Instant died = null;
-      while (died == null && command.isAlive()) {
-        if (node2.isPresent() && !node2.get().isAlive()) died = Instant.now();
+      while (died == null && node2.isPresent() && command.isAlive()) {
+        if (isDead(node2.get())) died = Instant.now();
         else Thread.sleep(1);
       }
       if (command.waitFor() != 0) throw new IllegalStateException("cluster.sh kill 2 failed");
       Instant killedAt = died != null ? died : commandStarted;
-      Figures.progress("recovery: node 2 killed %d ms into the kill command, which took %d ms",
-          Duration.between(commandStarted, killedAt).toMillis(), Duration.between(commandStarted, Instant.now()).toMillis());
+      Figures.progress("recovery: node 2 %s %d ms into the kill command, which took %d ms",
+          died != null ? "seen dead" : "taken as killed", Duration.between(commandStarted, killedAt).toMillis(),
+          Duration.between(commandStarted, Instant.now()).toMillis());
       return killedAt;
     } catch (Exception e) {
       throw new IllegalStateException("killing node 2 failed", e);
     }
   }
 
+  /** Gone, or a zombie (dead, not yet reaped by its parent): /proc/PID/stat's state is Z. */
+  private static boolean isDead(Path stat) {
+    try {
+      String text = Files.readString(stat);
+      return text.charAt(text.lastIndexOf(')') + 2) == 'Z';
+    } catch (IOException | RuntimeException gone) {
+      return true;
+    }
+  }
+
   /** Node 2's pid, from the pid file cluster.sh keeps in STEADFAST_RUN_DIR. */
-  private static Optional<Long> pid(Settings settings) {
+  private static Optional<String> pid(Settings settings) {
     String runDir = System.getenv("STEADFAST_RUN_DIR");
     if (runDir == null) return Optional.empty();
     try {
-      return Optional.of(Long.parseLong(Files.readString(Path.of(runDir, "pids", "node-2.pid")).trim()));
-    } catch (IOException | NumberFormatException e) {
+      String pid = Files.readString(Path.of(runDir, "pids", "node-2.pid")).trim();
+      return pid.matches("[0-9]+") ? Optional.of(pid) : Optional.empty();
+    } catch (IOException e) {
       return Optional.empty();
     }
   }

@@ -15,7 +15,8 @@ final class Resources {
       throws Exception {
     String name = "resources";
     try (Connection db = Journal.connect(portOffset)) {
-      // Tasks of earlier scenarios may still be passivating (and writing sharding rows): wait that out.
+      // Tasks of earlier scenarios would write sharding rows as they passivate, 30 s after their
+      // last read: bench.sh runs this first, on a fresh cluster. Settle what start-up wrote.
       Figures.progress("%s: waiting for the journal to settle", name);
       Map<String, Long> before = Journal.settled(db, Duration.ofSeconds(5), passivateAfter.plusSeconds(30));
       Load.Submitted submitted = Load.closedLoop(api, count, inFlight,
