@@ -1,0 +1,106 @@
+package io.steadfast.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The load generator of scripts/bench.sh: a separate JVM that drives a running cluster through
+ * its HTTP API only (and, for {@code resources}, reads the journal database). One scenario a run:
+ *
+ * <pre>
+ * java -cp "cluster-node/target/cluster-node.jar:cluster-node/target/lib/*" io.steadfast.bench.Bench \
+ *     throughput|latency|retry|recovery|resources|schedule [--name=value ...]
+ * </pre>
+ *
+ * Options (defaults in brackets): --port-offset [500], --in-flight [64], --tasks [per scenario],
+ * --warmup-tasks (throughput: noop tasks first, not measured) [2000],
+ * --rate (tasks/s; 0 = measure the peak with a short throughput run and take half) [0],
+ * --seconds [20], --kill-after-seconds [10], --sleep-tasks [60], --bound-seconds [600],
+ * --passivate-after-seconds [30], --cluster-script (recovery), --run-id [time], --results (a file
+ * the result lines are appended to as well).
+ * Figures go to standard output as {@code BENCH <name> <value> <unit>}; nothing asserts a time.
+ */
+public final class Bench {
+  private Bench() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0) {
+      System.err.println("usage: Bench throughput|latency|retry|recovery|resources|schedule [--name=value ...]");
+      System.exit(2);
+    }
+    String scenario = args[0];
+    Options options = Options.parse(Arrays.copyOfRange(args, 1, args.length));
+    int offset = options.integer("port-offset", 500);
+    int inFlight = options.integer("in-flight", 64);
+    Duration bound = Duration.ofSeconds(options.integer("bound-seconds", 600));
+    String runId = options.text("run-id", Long.toString(System.currentTimeMillis(), 36));
+    String results = options.text("results", "");
+    if (!results.isEmpty()) Figures.alsoTo(Path.of(results));
+    Api everyNode = new Api(offset, List.of(1, 2, 3));
+
+    switch (scenario) {
+      case "throughput" -> {
+        warmUp(everyNode, options.integer("warmup-tasks", 2_000), inFlight, bound, runId);
+        Throughput.run(everyNode, "throughput", options.integer("tasks", 20_000), inFlight, bound,
+            i -> Api.task("noop", "throughput-" + runId + "-" + i));
+      }
+      case "retry" -> Throughput.run(everyNode, "retry", options.integer("tasks", 5_000), inFlight, bound,
+          i -> flakyOnce("retry-" + runId + "-" + i));
+      case "latency" -> Latency.run(everyNode, "latency", rate(options, runId, inFlight, bound),
+          Duration.ofSeconds(options.integer("seconds", 20)), 4 * inFlight, bound,
+          i -> Api.task("noop", "latency-" + runId + "-" + i));
+      case "recovery" -> Recovery.run(new Api(offset, List.of(1, 3)), new Recovery.Settings(
+          rate(options, runId, inFlight, bound),
+          Duration.ofSeconds(options.integer("seconds", 30)),
+          Duration.ofSeconds(options.integer("kill-after-seconds", 10)),
+          options.integer("sleep-tasks", 60),
+          4 * inFlight,
+          bound,
+          options.text("cluster-script", "scripts/cluster.sh"),
+          "127.0.0.1:" + (2552 + offset),
+          runId));
+      case "resources" -> Resources.run(everyNode, offset, options.integer("tasks", 2_000), inFlight, runId,
+          Duration.ofSeconds(options.integer("passivate-after-seconds", 30)));
+      case "schedule" -> Schedule.run(everyNode, runId, Duration.ofMinutes(2));
+      default -> {
+        System.err.println("unknown scenario '" + scenario + "'");
+        System.exit(2);
+      }
+    }
+    System.exit(0); // also ends the HTTP client's idle connections at once
+  }
+
+  /**
+   * Noop tasks whose figures are not kept: the nodes' JIT compilers take a fresh cluster's first
+   * thousands of tasks (more than half its CPU at first), and a throughput figure should not
+   * depend on how fresh the cluster was.
+   */
+  private static void warmUp(Api api, int tasks, int inFlight, Duration bound, String runId) throws InterruptedException {
+    if (tasks <= 0) return;
+    Figures.progress("warming up with %d noop tasks", tasks);
+    Load.Submitted submitted = Load.closedLoop(api, tasks, inFlight, i -> Api.task("noop", "warmup-" + runId + "-" + i));
+    Completion.await(api, submitted.ids(), bound);
+  }
+
+  /** {@code --rate}, or half the peak measured by a short throughput run. */
+  private static double rate(Options options, String runId, int inFlight, Duration bound) throws InterruptedException {
+    double rate = options.decimal("rate", 0);
+    if (rate > 0) return rate;
+    int tasks = options.integer("calibration-tasks", 2_000);
+    Figures.progress("no --rate: measuring the peak with %d noop tasks first", tasks);
+    double peak = Throughput.run(new Api(options.integer("port-offset", 500), List.of(1, 2, 3)), "calibration", tasks,
+        inFlight, bound, i -> Api.task("noop", "calibration-" + runId + "-" + i));
+    return Math.max(1, peak / 2);
+  }
+
+  /** A flaky task that fails once, retried after a fixed 10 ms. */
+  private static ObjectNode flakyOnce(String key) {
+    ObjectNode body = Api.task("flaky", key);
+    body.putObject("payload").put("failTimes", 1);
+    body.putObject("retryPolicy").put("strategy", "fixed").put("initialDelayMs", 10).put("jitter", "none");
+    return body;
+  }
+}

@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# Benchmarks Steadfast on this machine. Starts its own 3-node cluster with scripts/cluster.sh
+# (ports shifted by BENCH_PORT_OFFSET, run dir run/bench, so it never meets a cluster of yours),
+# drives it with the load generator io.steadfast.bench.Bench (a separate JVM that only speaks
+# HTTP to the nodes), prints a table and one "BENCH <name> <value> <unit>" line per figure, and
+# always stops the cluster it started, on failure and on Ctrl-C too. Run with -h for usage.
+#
+# Figures only: nothing here asserts a time. They move with whatever else the machine is doing.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+CHECKOUT=$(dirname "$SCRIPT_DIR")
+readonly SCRIPT_DIR CHECKOUT
+readonly CLUSTER_SH=$SCRIPT_DIR/cluster.sh
+
+# Also the order they run in: resources counts journal rows while no earlier task can write any
+# (its memory peaks are reported after the last scenario), latency and recovery take half the
+# peak that throughput measured, recovery kills a node (restarted after it), and jmh runs once
+# the cluster is stopped.
+readonly ALL_SCENARIOS=(resources throughput latency retry schedule recovery jmh)
+
+readonly OFFSET=${BENCH_PORT_OFFSET:-500}
+RUN_DIR=${BENCH_RUN_DIR:-$CHECKOUT/run/bench}
+[[ $RUN_DIR == /* ]] || RUN_DIR=$PWD/$RUN_DIR
+readonly RUN_DIR
+readonly RESULTS=$RUN_DIR/results.txt
+readonly MEMORY_DIR=$RUN_DIR/memory
+readonly NODE_OPTS=${BENCH_JAVA_OPTS:--Xmx384m}
+readonly FLAKY_BREAKER=${BENCH_FLAKY_BREAKER:-relaxed}
+
+readonly NODE_JAR=$CHECKOUT/cluster-node/target/cluster-node.jar
+readonly BENCH_CP="$NODE_JAR:$CHECKOUT/cluster-node/target/lib/*"
+readonly JMH_JAR=$CHECKOUT/cluster-node/jmh/target/benchmarks.jar
+
+usage() {
+  cat <<EOF
+Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[*]})
+
+  resources   BENCH_RESOURCE_TASKS noop tasks (2000): journal rows per task; peak RSS of each
+              node and of H2 over all the scenarios run
+  throughput  BENCH_NOOP_TASKS noop tasks (20000), BENCH_IN_FLIGHT requests at once (64):
+              tasks/s from the first submission to the last SUCCEEDED; the submit rate apart.
+              BENCH_WARMUP_TASKS (2000) noop tasks first warm the nodes' JIT, not measured
+  latency     noop tasks at BENCH_RATE/s (default: half the peak measured by throughput) for
+              BENCH_LATENCY_SECONDS (20): submit -> SUCCEEDED p50/p95/p99
+  retry       BENCH_RETRY_TASKS flaky tasks (5000) failing once, retried after a fixed 10 ms
+  schedule    one flaky task per retry policy: observed gaps between attempts vs nominal delays
+  recovery    the latency load for BENCH_RECOVERY_SECONDS (30), node 2 killed after
+              BENCH_KILL_AFTER_SECONDS (10), BENCH_SLEEP_TASKS (60) sleep tasks running on it:
+              kill -> first and last resumed attempt, lost tasks
+  jmh         JMH: what an attempt pays for its circuit breaker (BENCH_JMH_ARGS, default
+              "-wi 3 -i 5 -f 1 -w 1s -r 1s")
+
+Environment: BENCH_PORT_OFFSET (500), BENCH_RUN_DIR (run/bench), BENCH_JAVA_OPTS (node JVM
+options, -Xmx384m), BENCH_BOUND_SECONDS (how long to wait for tasks to end, 600),
+BENCH_FLAKY_BREAKER: relaxed (default) or shipped; see below.
+
+The flaky type's circuit breaker: retry and schedule make tasks fail on purpose, which opens the
+shipped breaker after 5 failures in a row and defers the whole type for 30 s and more, so that
+they would measure the breaker's timeouts instead of retries. By default the bench cluster
+raises flaky's failure-threshold to 1000 and turns its failure-rate rule off;
+BENCH_FLAKY_BREAKER=shipped keeps config/steadfast.conf as it is.
+EOF
+}
+
+note() {
+  echo "bench.sh: $*" >&2
+}
+
+die() {
+  note "$*"
+  exit 1
+}
+
+# --- the cluster -------------------------------------------------------------------------------
+
+CLUSTER_STARTED=0
+SAMPLER_PID=
+
+cluster() {
+  STEADFAST_PORT_OFFSET=$OFFSET STEADFAST_RUN_DIR=$RUN_DIR STEADFAST_JAVA_OPTS=$(node_opts) "$CLUSTER_SH" "$@"
+}
+
+node_opts() {
+  local opts=$NODE_OPTS
+  if [[ $FLAKY_BREAKER == relaxed ]]; then
+    opts+=" -Dsteadfast.task-types.flaky.circuit-breaker.failure-threshold=1000"
+    opts+=" -Dsteadfast.task-types.flaky.circuit-breaker.failure-rate-threshold=0"
+  fi
+  echo "$opts"
+}
+
+# Refuses to touch a run dir whose processes still live: they are not ours to stop.
+require_no_cluster() {
+  local file pid
+  for file in "$RUN_DIR"/pids/*.pid; do
+    [[ -e $file ]] || continue
+    pid=$(<"$file")
+    if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+      die "a cluster from $RUN_DIR still runs (pid $pid); stop it with: STEADFAST_RUN_DIR=$RUN_DIR $CLUSTER_SH stop"
+    fi
+  done
+}
+
+start_cluster() {
+  require_no_cluster
+  # A fresh journal each run: figures should not depend on what earlier runs left in it.
+  rm -rf "$RUN_DIR/h2" "$MEMORY_DIR"
+  mkdir -p "$RUN_DIR" "$MEMORY_DIR"
+  CLUSTER_STARTED=1
+  cluster start 3
+  sample_memory &
+  SAMPLER_PID=$!
+}
+
+stop_cluster() {
+  if [[ -n $SAMPLER_PID ]]; then
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=
+  fi
+  if ((CLUSTER_STARTED)); then
+    CLUSTER_STARTED=0
+    cluster stop || note "stopping the cluster failed; see: STEADFAST_RUN_DIR=$RUN_DIR $CLUSTER_SH status"
+  fi
+}
+
+on_exit() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [[ -n $CHILD_PID ]]; then
+    kill "$CHILD_PID" 2>/dev/null || true
+    wait "$CHILD_PID" 2>/dev/null || true
+  fi
+  stop_cluster
+  exit "$status"
+}
+
+# Every second, the peak resident memory (VmHWM) of each process in the run dir's pid files,
+# kept per name as the highest seen (a restarted node starts its own count again).
+sample_memory() {
+  local file name pid peak known
+  while true; do
+    for file in "$RUN_DIR"/pids/*.pid; do
+      [[ -e $file ]] || continue
+      name=${file##*/}
+      name=${name%.pid}
+      pid=$(<"$file") || continue
+      peak=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || continue
+      [[ -n $peak ]] || continue
+      known=$(cat "$MEMORY_DIR/$name" 2>/dev/null || echo 0)
+      if ((peak > known)); then echo "$peak" >"$MEMORY_DIR/$name"; fi
+    done
+    sleep 1
+  done
+}
+
+# --- scenarios -------------------------------------------------------------------------------
+
+# Runs a command in the background and waits for it: a signal then runs its trap at once (bash
+# defers traps while a foreground command runs), and on_exit ends the command.
+CHILD_PID=
+run_child() {
+  "$@" &
+  CHILD_PID=$!
+  wait "$CHILD_PID"
+  CHILD_PID=
+}
+
+# Runs the load generator; it prints its figures and appends them to the results file.
+bench() {
+  run_child java -Xmx512m -cp "$BENCH_CP" io.steadfast.bench.Bench "$@" \
+    --port-offset="$OFFSET" \
+    --in-flight="${BENCH_IN_FLIGHT:-64}" \
+    --bound-seconds="${BENCH_BOUND_SECONDS:-600}" \
+    --results="$RESULTS"
+}
+
+# BENCH_RATE, or half the tasks/s throughput measured in this run; empty: the generator measures.
+steady_rate() {
+  if [[ -n ${BENCH_RATE:-} ]]; then
+    echo "$BENCH_RATE"
+  else
+    awk '$1 == "BENCH" && $2 == "throughput_tasks_per_s" { rate = $3 / 2 } END { if (rate) print rate }' "$RESULTS"
+  fi
+}
+
+run_scenario() {
+  local scenario=$1
+  echo
+  echo "=== $scenario (load average $(cut -d' ' -f1-3 /proc/loadavg)) ==="
+  case $scenario in
+    throughput) bench throughput --tasks="${BENCH_NOOP_TASKS:-20000}" --warmup-tasks="${BENCH_WARMUP_TASKS:-2000}" ;;
+    latency) bench latency --rate="$(steady_rate)" --seconds="${BENCH_LATENCY_SECONDS:-20}" ;;
+    retry) bench retry --tasks="${BENCH_RETRY_TASKS:-5000}" ;;
+    schedule) bench schedule ;;
+    recovery)
+      STEADFAST_PORT_OFFSET=$OFFSET STEADFAST_RUN_DIR=$RUN_DIR bench recovery --rate="$(steady_rate)" \
+        --seconds="${BENCH_RECOVERY_SECONDS:-30}" --kill-after-seconds="${BENCH_KILL_AFTER_SECONDS:-10}" \
+        --sleep-tasks="${BENCH_SLEEP_TASKS:-60}" --cluster-script="$CLUSTER_SH"
+      # Back to three nodes for what follows.
+      cluster start-node 2
+      ;;
+    resources) bench resources --tasks="${BENCH_RESOURCE_TASKS:-2000}" ;;
+    jmh) run_jmh ;;
+  esac
+}
+
+report_memory() {
+  local file name
+  for file in "$MEMORY_DIR"/*; do
+    [[ -e $file ]] || continue
+    name=${file##*/}
+    echo "BENCH resources_peak_rss_${name//-/_} $(($(<"$file") / 1024)) MiB" | tee -a "$RESULTS"
+  done
+}
+
+run_jmh() {
+  if [[ ! -f $JMH_JAR || -n $(find "$CHECKOUT"/*/src "$CHECKOUT"/pom.xml "$CHECKOUT"/*/pom.xml -newer "$JMH_JAR" -print -quit) ]]; then
+    echo "Building the benchmarks: mvn -B -q -Pjmh -pl cluster-node/jmh -am install -DskipTests ..."
+    (cd "$CHECKOUT" && mvn -B -q -Pjmh -pl cluster-node/jmh -am install -DskipTests) || die "the benchmark build failed"
+  fi
+  local csv=$RUN_DIR/jmh.csv args
+  read -r -a args <<<"${BENCH_JMH_ARGS:--wi 3 -i 5 -f 1 -w 1s -r 1s}"
+  run_child java -cp "$JMH_JAR:$CHECKOUT/cluster-node/jmh/target/lib/*" org.openjdk.jmh.Main \
+    CircuitBreakerBench "${args[@]}" -rf csv -rff "$csv"
+  # "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit"
+  awk -F, 'NR > 1 {
+      gsub(/"/, ""); n = split($1, part, ".")
+      printf "BENCH jmh_%s %.1f %s\nBENCH jmh_%s_error_99.9 %.1f %s\n", part[n], $5, $7, part[n], $6, $7
+    }' "$csv" |
+    tee -a "$RESULTS"
+}
+
+# --- the table -----------------------------------------------------------------------------------
+
+print_table() {
+  echo
+  echo "=== results (noisy if anything else ran on this machine) ==="
+  awk '$1 == "BENCH" { printf "  %-58s %12s  %s\n", $2, $3, $4 }' "$RESULTS"
+  if grep -q '^SCHEDULE ' "$RESULTS"; then
+    echo
+    sed -n 's/^SCHEDULE /  /p' "$RESULTS"
+  fi
+  echo "(the BENCH lines above, and in $RESULTS)"
+}
+
+main() {
+  local scenarios=() scenario wanted
+  for wanted in "$@"; do
+    case $wanted in
+      -h | --help | help)
+        usage
+        return 0
+        ;;
+    esac
+    [[ " ${ALL_SCENARIOS[*]} " == *" $wanted "* ]] || { usage >&2; die "unknown scenario '$wanted'"; }
+  done
+  for scenario in "${ALL_SCENARIOS[@]}"; do
+    if (($# == 0)) || [[ " $* " == *" $scenario "* ]]; then scenarios+=("$scenario"); fi
+  done
+  [[ $FLAKY_BREAKER == relaxed || $FLAKY_BREAKER == shipped ]] ||
+    die "BENCH_FLAKY_BREAKER must be relaxed or shipped, got '$FLAKY_BREAKER'"
+  command -v java >/dev/null || die "java is required"
+
+  trap on_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  mkdir -p "$RUN_DIR"
+  : >"$RESULTS"
+  echo "Scenarios: ${scenarios[*]}; node options: $(node_opts); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  for scenario in "${scenarios[@]}"; do
+    [[ $scenario != jmh ]] || continue
+    ((CLUSTER_STARTED)) || start_cluster
+    run_scenario "$scenario"
+  done
+  if [[ " ${scenarios[*]} " == *" resources "* ]]; then report_memory; fi
+  stop_cluster # a microbenchmark wants the machine to itself
+  if [[ " ${scenarios[*]} " == *" jmh "* ]]; then run_scenario jmh; fi
+  echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  print_table
+}
+
+main "$@"
