@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.steadfast.protocol.api.ApiError;
 import java.util.Locale;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -34,6 +37,22 @@ public final class ApiErrors {
     return HttpResponse.create()
         .withStatus(status)
         .withEntity(ContentTypes.APPLICATION_JSON, json(new ApiError(code, message, details)));
+  }
+
+  /**
+   * Routes on {@code stage}'s value once it is there; if {@code who} did not answer, 503 (a
+   * timeout, or another failure), with a message that says it is safe to try again.
+   */
+  public <T> Route whenAnswered(CompletionStage<T> stage, String who, Function<T, Route> onSuccess) {
+    return Directives.onComplete(stage, result -> {
+      if (result.isSuccess()) return onSuccess.apply(result.get());
+      Throwable failure = result.failed().get();
+      boolean timedOut = failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException;
+      return reject(org.apache.pekko.http.javadsl.model.StatusCodes.SERVICE_UNAVAILABLE,
+          timedOut ? "timeout" : "unavailable",
+          who + (timedOut ? " did not answer in time" : " could not answer: " + failure.getMessage()) + "; try again",
+          null);
+    });
   }
 
   /** Completes the request with an error answer. */

@@ -56,7 +56,7 @@ public final class CircuitBreakerRoutes extends AllDirectives {
     CompletionStage<List<CircuitBreakerView>> all =
         CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
             .thenApply(done -> views.stream().map(CompletableFuture::join).toList());
-    return answer(all, list -> complete(StatusCodes.OK, Map.of("circuitBreakers", list), Jackson.marshaller(mapper)));
+    return errors.whenAnswered(all, "a circuit breaker", list -> complete(StatusCodes.OK, Map.of("circuitBreakers", list), Jackson.marshaller(mapper)));
   }
 
   private Route one(String type, Function<ActorRef<CircuitBreakerView>, CircuitBreaker.Command> command) {
@@ -64,7 +64,7 @@ public final class CircuitBreakerRoutes extends AllDirectives {
       return errors.reject(StatusCodes.NOT_FOUND, "unknown_task_type", "no task type '" + type + "' (and so no breaker)",
           Map.of("knownTypes", types));
     }
-    return answer(ask(type, command), view -> complete(StatusCodes.OK, view, Jackson.marshaller(mapper)));
+    return errors.whenAnswered(ask(type, command), "a circuit breaker", view -> complete(StatusCodes.OK, view, Jackson.marshaller(mapper)));
   }
 
   private CompletionStage<CircuitBreakerView> ask(
@@ -72,10 +72,4 @@ public final class CircuitBreakerRoutes extends AllDirectives {
     return CircuitBreaker.ref(system, type).ask(command::apply, askTimeout);
   }
 
-  private <T> Route answer(CompletionStage<T> stage, Function<T, Route> onSuccess) {
-    return onComplete(stage, result -> result.isSuccess()
-        ? onSuccess.apply(result.get())
-        : errors.reject(StatusCodes.SERVICE_UNAVAILABLE, "timeout",
-            "a circuit breaker did not answer within " + askTimeout.toMillis() + " ms; try again", null));
-  }
 }

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -95,17 +94,17 @@ public final class DeadLetterRoutes extends AllDirectives {
           int size = parsedLimit.map(Long::intValue).orElse(DEFAULT_LIMIT);
           CompletionStage<DeadLetterPage> page =
               queue.ask(replyTo -> new DeadLetterQueue.ListEntries(filter, size, parsedAfter.orElse(null), replyTo), askTimeout);
-          return answer(page, result -> complete(StatusCodes.OK, result, Jackson.marshaller(mapper)));
+          return errors.whenAnswered(page, "the dead-letter queue", result -> complete(StatusCodes.OK, result, Jackson.marshaller(mapper)));
         }))));
   }
 
   private Route stats() {
     CompletionStage<DeadLetterStats> stats = queue.ask(DeadLetterQueue.GetStats::new, askTimeout);
-    return answer(stats, result -> complete(StatusCodes.OK, result, Jackson.marshaller(mapper)));
+    return errors.whenAnswered(stats, "the dead-letter queue", result -> complete(StatusCodes.OK, result, Jackson.marshaller(mapper)));
   }
 
   private Route read(String taskId) {
-    return answer(lookup(taskId), entry -> entry == null
+    return errors.whenAnswered(lookup(taskId), "the dead-letter queue", entry -> entry == null
         ? notInQueue(taskId)
         : complete(StatusCodes.OK, entry, Jackson.marshaller(mapper)));
   }
@@ -126,7 +125,7 @@ public final class DeadLetterRoutes extends AllDirectives {
       policyOverrides = request.get("retryPolicy");
     }
     JsonNode overrides = policyOverrides;
-    return answer(lookup(taskId), entry -> {
+    return errors.whenAnswered(lookup(taskId), "the dead-letter queue", entry -> {
       if (entry == null) return notInQueue(taskId);
       RetryPolicy policy = null;
       if (overrides != null && !overrides.isNull()) {
@@ -137,7 +136,7 @@ public final class DeadLetterRoutes extends AllDirectives {
               Map.of("problems", problems));
         }
       }
-      return answer(redriveTask(taskId, policy), reply -> {
+      return errors.whenAnswered(redriveTask(taskId, policy), "task " + taskId, reply -> {
         if (reply instanceof TaskEntity.RedriveAccepted accepted) {
           return complete(StatusCodes.OK, accepted.task(), Jackson.marshaller(mapper));
         }
@@ -159,7 +158,7 @@ public final class DeadLetterRoutes extends AllDirectives {
               .mapAsyncUnordered(BULK_PARALLELISM, entry -> redriveTask(entry.taskId(), null)
                   .thenApply(reply -> reply instanceof TaskEntity.RedriveAccepted ? 1 : 0))
               .runWith(Sink.fold(0, Integer::sum), system));
-      return answer(redriven, count -> complete(StatusCodes.OK, Map.of("redriven", count), Jackson.marshaller(mapper)));
+      return errors.whenAnswered(redriven, "the dead-letter queue", count -> complete(StatusCodes.OK, Map.of("redriven", count), Jackson.marshaller(mapper)));
     }));
   }
 
@@ -173,7 +172,7 @@ public final class DeadLetterRoutes extends AllDirectives {
       Instant olderThan = clock.instant().minusMillis((long) (parsed.get() * 3_600_000));
       CompletionStage<DeadLetterQueue.Purged> purged =
           queue.ask(replyTo -> new DeadLetterQueue.Purge(olderThan, type.orElse(null), replyTo), askTimeout);
-      return answer(purged, result -> complete(StatusCodes.OK, Map.of("purged", result.count()), Jackson.marshaller(mapper)));
+      return errors.whenAnswered(purged, "the dead-letter queue", result -> complete(StatusCodes.OK, Map.of("purged", result.count()), Jackson.marshaller(mapper)));
     }));
   }
 
@@ -191,12 +190,6 @@ public final class DeadLetterRoutes extends AllDirectives {
         .thenApply(DeadLetterQueue.Lookup::entry);
   }
 
-  private <T> Route answer(CompletionStage<T> stage, Function<T, Route> onSuccess) {
-    return onComplete(stage, result -> result.isSuccess()
-        ? onSuccess.apply(result.get())
-        : errors.reject(StatusCodes.SERVICE_UNAVAILABLE, "timeout",
-            "the dead-letter queue did not answer within " + askTimeout.toMillis() + " ms; try again", null));
-  }
 
   private Route notInQueue(String taskId) {
     return errors.reject(StatusCodes.NOT_FOUND, "dead_letter_not_found", "no dead letter for task '" + taskId + "'", null);

@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -63,7 +62,7 @@ public final class ReadSideRoutes extends AllDirectives {
         queries.stats().thenCombine(deadLetters, (view, dlq) -> new StatsView(
             view.totals(), view.rates(), view.byStatus(), view.byType(), view.failuresByErrorType(), view.throughput(),
             breakers.stateCounts(types.names()), dlq, view.readSide()));
-    return answer(stats, view -> complete(StatusCodes.OK, view, Jackson.marshaller(mapper)));
+    return errors.whenAnswered(stats, "the read side", view -> complete(StatusCodes.OK, view, Jackson.marshaller(mapper)));
   }
 
   private Route tasks() {
@@ -98,14 +97,8 @@ public final class ReadSideRoutes extends AllDirectives {
           }
           CompletionStage<TaskPage> page = queries.tasks(
               parsedStatus, type.orElse(null), parsedLimit.map(Long::intValue).orElse(DEFAULT_LIMIT), cursor);
-          return answer(page, result -> complete(StatusCodes.OK, result, Jackson.marshaller(mapper)));
+          return errors.whenAnswered(page, "the read side", result -> complete(StatusCodes.OK, result, Jackson.marshaller(mapper)));
         }))));
   }
 
-  private <T> Route answer(CompletionStage<T> stage, Function<T, Route> onSuccess) {
-    return onComplete(stage, result -> result.isSuccess()
-        ? onSuccess.apply(result.get())
-        : errors.reject(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
-            "the read side did not answer: " + result.failed().get().getMessage() + "; try again", null));
-  }
 }

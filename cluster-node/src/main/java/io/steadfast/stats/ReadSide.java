@@ -34,6 +34,8 @@ public final class ReadSide {
     config.setPassword(db.getString("password"));
     config.setMaximumPoolSize(POOL_SIZE);
     config.setPoolName("steadfast-read-side");
+    // Connect lazily: start-up (on an actor thread) must never wait on the database.
+    config.setInitializationFailTimeout(-1);
     HikariDataSource dataSource = new HikariDataSource(config);
     AtomicInteger threads = new AtomicInteger();
     Executor queries = Executors.newFixedThreadPool(2, runnable -> {

@@ -31,8 +31,8 @@ public final class TaskSummaryProjection {
 
   private TaskSummaryProjection() {}
 
+  /** Its tables, the offsets' included, are created with the journal's (storage/h2-schema.sql). */
   public static void init(ActorSystem<?> system, DataSource dataSource) {
-    JdbcProjection.createTablesIfNotExists(() -> new ReadSideSession(dataSource), system).toCompletableFuture().join();
     List<String> tags = IntStream.range(0, TaskEntity.TAG_SLICES).mapToObj(TaskEntity::tag).toList();
     ShardedDaemonProcess.get(system)
         .init(

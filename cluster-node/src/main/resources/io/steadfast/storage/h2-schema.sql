@@ -68,3 +68,25 @@ CREATE TABLE IF NOT EXISTS PUBLIC."task_counter" (
     "value" BIGINT NOT NULL,
     PRIMARY KEY("slice", "type", "name")
 );
+
+-- The read side's offsets (pekko-projection-jdbc, H2 dialect): created here, before any node
+-- starts its actors, rather than by each node's projection at the same moment.
+CREATE TABLE IF NOT EXISTS PUBLIC."pekko_projection_offset_store" (
+    "projection_name" VARCHAR(255) NOT NULL,
+    "projection_key" VARCHAR(255) NOT NULL,
+    "current_offset" VARCHAR(255) NOT NULL,
+    "manifest" VARCHAR(4) NOT NULL,
+    "mergeable" BOOLEAN NOT NULL,
+    "last_updated" BIGINT NOT NULL,
+    PRIMARY KEY("projection_name", "projection_key")
+);
+
+CREATE INDEX IF NOT EXISTS "projection_name_index" ON PUBLIC."pekko_projection_offset_store" ("projection_name");
+
+CREATE TABLE IF NOT EXISTS PUBLIC."pekko_projection_management" (
+    "projection_name" VARCHAR(255) NOT NULL,
+    "projection_key" VARCHAR(255) NOT NULL,
+    "paused" BOOLEAN NOT NULL,
+    "last_updated" BIGINT NOT NULL,
+    PRIMARY KEY("projection_name", "projection_key")
+);
