@@ -54,6 +54,21 @@ class TaskBreakerTest {
   }
 
   @Test
+  void cancellingADeferredTaskEndsItAtOnce() {
+    fixture.breakers.statuses.put("noop", BreakerStatus.closed().forceOpen(Instant.now(), "test", QUICK));
+    submit(task, fixture.spec("noop", "{}"));
+    awaitState(task, s -> s.status() == TaskStatus.DEFERRED);
+
+    var reply = task.kit().<TaskEntity.CancelReply>runCommand(TaskEntity.Cancel::new);
+
+    assertEquals(TaskStatus.CANCELLED,
+        org.junit.jupiter.api.Assertions.assertInstanceOf(TaskEntity.CancelAccepted.class, reply.reply()).task().status());
+    fixture.breakers.statuses.put("noop", BreakerStatus.closed());
+    TaskEntityFixture.sleep(200);
+    assertEquals(0, task.kit().getState().attempts(), "no attempt after the cancel");
+  }
+
+  @Test
   void aForcedOpenBreakerDefersTasksUntilReset() {
     fixture.breakers.statuses.put("noop", BreakerStatus.closed().forceOpen(Instant.now(), "test", QUICK));
 
