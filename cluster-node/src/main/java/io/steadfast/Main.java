@@ -46,6 +46,18 @@ import org.slf4j.LoggerFactory;
  * actor system and, in {@link #init}, sharding, management and the API, in that order.
  */
 public final class Main {
+  private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  static {
+    // On a 2-core machine the JDK's common pool gets one thread, and CompletableFuture then runs
+    // every *Async callback without an executor on a new thread of its own. Libraries and
+    // Scala's CompletionStage adapter (whose whenComplete/thenApply are async) rely on it, so it
+    // must exist properly before anything touches it.
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(COMMON_POOL_PARALLELISM, String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors())));
+    }
+  }
+
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   private Main() {}

@@ -19,10 +19,10 @@ public final class HttpServer {
   /** Binds the API; the stage completes once it accepts requests (and fails if it cannot bind). */
   public static CompletionStage<ServerBinding> start(
       ActorSystem<?> system, Route routes, ApiErrors errors, String host, int port) {
-    Route sealed =
-        Directives.handleExceptions(
-            errors.exceptionHandler(),
-            () -> Directives.handleRejections(errors.rejectionHandler(), () -> routes));
+    // Built once: the javadsl calls the inner suppliers on every request.
+    var rejections = errors.rejectionHandler();
+    Route handled = Directives.handleRejections(rejections, () -> routes);
+    Route sealed = Directives.handleExceptions(errors.exceptionHandler(), () -> handled);
     return Http.get(system)
         .newServerAt(host, port)
         .bind(sealed)

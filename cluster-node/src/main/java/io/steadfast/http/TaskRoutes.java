@@ -88,11 +88,13 @@ public final class TaskRoutes extends AllDirectives {
     String taskId = taskIdFor(spec.idempotencyKey());
     CompletionStage<TaskEntity.SubmitReply> reply =
         entity(taskId)
-            .<TaskEntity.SubmitReply>ask(replyTo -> new TaskEntity.Submit(spec, replyTo), askTimeout)
-            .whenComplete((answer, failure) -> admission.done());
+            .<TaskEntity.SubmitReply>ask(replyTo -> new TaskEntity.Submit(spec, replyTo), askTimeout);
+    // No stage callbacks on the ask's answer: Scala's CompletionStage runs even whenComplete
+    // asynchronously, on a new thread per call where the common pool has one thread (2 cores).
     return onComplete(
         reply,
         result -> {
+          admission.done();
           if (result.isFailure()) return unavailable(taskId);
           TaskEntity.SubmitReply answer = result.get();
           if (answer instanceof TaskEntity.Accepted accepted) {

@@ -29,6 +29,9 @@ CREATE TABLE IF NOT EXISTS PUBLIC."event_tag" (
       ON DELETE CASCADE
 );
 
+-- eventsByTag filters on the tag; the read side prunes the rows it has consumed.
+CREATE INDEX IF NOT EXISTS "event_tag_tag_idx" ON PUBLIC."event_tag" ("tag", "event_id");
+
 CREATE TABLE IF NOT EXISTS PUBLIC."snapshot" (
     "persistence_id" VARCHAR(255) NOT NULL,
     "sequence_number" BIGINT NOT NULL,

@@ -269,6 +269,16 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** How many rows the journal's tag table holds: the read side prunes those it has projected. */
+  public int tagRows() throws SQLException {
+    try (Connection connection = DriverManager.getConnection(dbUrl(), "sa", "");
+        var statement = connection.prepareStatement("SELECT COUNT(*) FROM \"event_tag\"");
+        var rows = statement.executeQuery()) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
   public boolean isReady(Node node) {
     return status(URI.create("http://127.0.0.1:" + node.managementPort + "/ready")) == 200;
   }
