@@ -12,6 +12,7 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiErrors {
   private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
+  static final long RETRY_UNAVAILABLE_AFTER_SECONDS = 1;
 
   private final ObjectMapper mapper;
 
@@ -48,11 +50,18 @@ public final class ApiErrors {
       if (result.isSuccess()) return onSuccess.apply(result.get());
       Throwable failure = result.failed().get();
       boolean timedOut = failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException;
-      return reject(org.apache.pekko.http.javadsl.model.StatusCodes.SERVICE_UNAVAILABLE,
-          timedOut ? "timeout" : "unavailable",
-          who + (timedOut ? " did not answer in time" : " could not answer: " + failure.getMessage()) + "; try again",
-          null);
+      return unavailable(timedOut ? "timeout" : "unavailable",
+          who + (timedOut ? " did not answer in time" : " could not answer: " + failure.getMessage()) + "; try again");
     });
+  }
+
+  /**
+   * 503 with {@code Retry-After}: what did not answer is usually moving to another node (a
+   * shard after a node's death), which takes seconds, so clients should come back soon.
+   */
+  public Route unavailable(String code, String message) {
+    return Directives.respondWithHeader(RetryAfter.create(RETRY_UNAVAILABLE_AFTER_SECONDS),
+        () -> reject(org.apache.pekko.http.javadsl.model.StatusCodes.SERVICE_UNAVAILABLE, code, message, null));
   }
 
   /** Completes the request with an error answer. */

@@ -189,9 +189,9 @@ public final class TaskRoutes extends AllDirectives {
   }
 
   private Route unavailable(String taskId) {
-    return reject(StatusCodes.SERVICE_UNAVAILABLE, "timeout",
+    return errors.unavailable("timeout",
         "task " + taskId + " did not answer within " + askTimeout.toMillis() + " ms; it is safe to retry"
-            + " with the same idempotencyKey", null);
+            + " with the same idempotencyKey");
   }
 
   private Route reject(StatusCode status, String code, String message, Object details) {

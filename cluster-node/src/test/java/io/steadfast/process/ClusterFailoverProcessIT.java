@@ -6,15 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterFailoverProcessIT {
   private static final int TASKS = 300;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
   void everyTaskSucceedsAfterANodeRunningSomeOfThemIsKilled() throws Exception {
@@ -34,8 +39,14 @@ class ClusterFailoverProcessIT {
       awaitSomeRunningOn(cluster, ids, victim);
       Instant killedAt = Instant.now();
       cluster.kill(victim);
+      // Submissions right after the kill: some go to shards that were on the victim. Whoever
+      // answers 503 says when to come back; the same idempotencyKey then gets its task accepted.
+      SubmissionsDuringFailover during = submitDuringFailover(cluster, List.of(cluster.node(1), cluster.node(3)));
+      assertEquals(SUBMITTED_DURING_FAILOVER, Set.copyOf(during.ids()).size(), "one task per idempotency key");
 
-      Map<String, JsonNode> done = TaskProgress.awaitTerminal(cluster, ids, Duration.ofSeconds(180));
+      List<String> all = new ArrayList<>(ids);
+      all.addAll(during.ids());
+      Map<String, JsonNode> done = TaskProgress.awaitTerminal(cluster, all, Duration.ofSeconds(180));
 
       List<Instant> resumedAt = new ArrayList<>();
       for (JsonNode task : done.values()) {
@@ -67,6 +78,48 @@ class ClusterFailoverProcessIT {
           done.size(), resumedAt.size(), victim.name(),
           Duration.between(killedAt, resumedAt.get(0)).toMillis(),
           Duration.between(killedAt, resumedAt.get(resumedAt.size() - 1)).toMillis());
+      System.out.printf("FAILOVER: %d submissions during the failover, %d answers 503 with Retry-After, all accepted"
+          + " on retry%n", SUBMITTED_DURING_FAILOVER, during.unavailableAnswers());
+    }
+  }
+
+  private static final int SUBMITTED_DURING_FAILOVER = 30;
+
+  record SubmissionsDuringFailover(List<String> ids, int unavailableAnswers) {}
+
+  /** Each submission is retried, with its idempotencyKey, after every 503's Retry-After. */
+  private static SubmissionsDuringFailover submitDuringFailover(LocalCluster cluster, List<LocalCluster.Node> survivors)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    AtomicInteger unavailable = new AtomicInteger();
+    try {
+      List<Future<String>> submissions = new ArrayList<>();
+      for (int i = 0; i < SUBMITTED_DURING_FAILOVER; i++) {
+        LocalCluster.Node node = survivors.get(i % survivors.size());
+        String body = "{\"type\":\"noop\",\"payload\":{},\"idempotencyKey\":\"during-failover-" + i + "\"}";
+        submissions.add(pool.submit(() -> {
+          Instant deadline = Instant.now().plusSeconds(90);
+          while (true) {
+            HttpResponse<String> answer = cluster.post(node, "/api/v1/tasks", body);
+            if (answer.statusCode() == 202 || answer.statusCode() == 200) {
+              return JSON.readTree(answer.body()).get("id").asText();
+            }
+            assertEquals(503, answer.statusCode(), () -> "unexpected answer: " + answer.body());
+            assertEquals("timeout", JSON.readTree(answer.body()).get("error").asText());
+            long retryAfter = Long.parseLong(answer.headers().firstValue("Retry-After")
+                .orElseThrow(() -> new AssertionError("a 503 without Retry-After")));
+            assertTrue(retryAfter >= 1);
+            unavailable.incrementAndGet();
+            assertTrue(Instant.now().isBefore(deadline), "still not accepted after 90 s");
+            Thread.sleep(retryAfter * 1000);
+          }
+        }));
+      }
+      List<String> ids = new ArrayList<>();
+      for (Future<String> submission : submissions) ids.add(submission.get());
+      return new SubmissionsDuringFailover(ids, unavailable.get());
+    } finally {
+      pool.shutdownNow();
     }
   }
 
