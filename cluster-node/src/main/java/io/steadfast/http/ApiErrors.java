@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiErrors {
   private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
-  static final long RETRY_UNAVAILABLE_AFTER_SECONDS = 1;
+  private static final long RETRY_UNAVAILABLE_AFTER_SECONDS = 1;
 
   private final ObjectMapper mapper;
 

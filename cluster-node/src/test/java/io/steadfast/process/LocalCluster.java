@@ -258,25 +258,12 @@ public final class LocalCluster implements AutoCloseable {
 
   /** How many events the journal holds for persistence ids starting with {@code prefix}. */
   public int eventsInJournal(String prefix) throws SQLException {
-    try (Connection connection = DriverManager.getConnection(dbUrl(), "sa", "");
-        var statement = connection.prepareStatement(
-            "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" LIKE ?")) {
-      statement.setString(1, prefix + "%");
-      try (var rows = statement.executeQuery()) {
-        rows.next();
-        return rows.getInt(1);
-      }
-    }
+    return count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" LIKE ?", prefix + "%");
   }
 
   /** How many rows the journal's tag table holds: the read side prunes those it has projected. */
   public int tagRows() throws SQLException {
-    try (Connection connection = DriverManager.getConnection(dbUrl(), "sa", "");
-        var statement = connection.prepareStatement("SELECT COUNT(*) FROM \"event_tag\"");
-        var rows = statement.executeQuery()) {
-      rows.next();
-      return rows.getInt(1);
-    }
+    return count("SELECT COUNT(*) FROM \"event_tag\"");
   }
 
   public boolean isReady(Node node) {
@@ -305,14 +292,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** How many tasks the journal holds: proof that a rejected request persisted nothing. */
   public int tasksInJournal() throws SQLException {
-    try (Connection connection = DriverManager.getConnection(dbUrl(), "sa", "");
-        var statement =
-            connection.prepareStatement(
-                "SELECT COUNT(DISTINCT \"persistence_id\") FROM \"event_journal\" WHERE \"persistence_id\" LIKE 'Task|%'");
-        var rows = statement.executeQuery()) {
-      rows.next();
-      return rows.getInt(1);
-    }
+    return count("SELECT COUNT(DISTINCT \"persistence_id\") FROM \"event_journal\" WHERE \"persistence_id\" LIKE 'Task|%'");
   }
 
   /** The task view, or null if the node did not answer 200 (e.g. while its shard moves). */
@@ -352,12 +332,15 @@ public final class LocalCluster implements AutoCloseable {
    * the journal (not the API) observes tasks without waking their entities.
    */
   public int tasksWithEvent(String eventName) throws SQLException {
+    return count("SELECT COUNT(DISTINCT \"persistence_id\") FROM \"event_journal\""
+        + " WHERE \"persistence_id\" LIKE 'Task|%' AND \"event_ser_manifest\" LIKE ?", "%$" + eventName);
+  }
+
+  /** A COUNT query against the cluster's database, read directly (never through a node). */
+  private int count(String sql, String... parameters) throws SQLException {
     try (Connection connection = DriverManager.getConnection(dbUrl(), "sa", "");
-        var statement =
-            connection.prepareStatement(
-                "SELECT COUNT(DISTINCT \"persistence_id\") FROM \"event_journal\""
-                    + " WHERE \"persistence_id\" LIKE 'Task|%' AND \"event_ser_manifest\" LIKE ?")) {
-      statement.setString(1, "%$" + eventName);
+        var statement = connection.prepareStatement(sql)) {
+      for (int i = 0; i < parameters.length; i++) statement.setString(i + 1, parameters[i]);
       try (var rows = statement.executeQuery()) {
         rows.next();
         return rows.getInt(1);
