@@ -17,7 +17,7 @@ readonly CLUSTER_SH=$SCRIPT_DIR/cluster.sh
 # (its memory peaks are reported after the last scenario), latency and recovery take half the
 # peak that throughput measured, recovery kills a node (restarted after it), and jmh runs once
 # the cluster is stopped.
-readonly ALL_SCENARIOS=(resources throughput latency retry schedule recovery jmh)
+readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule recovery jmh)
 
 readonly OFFSET=${BENCH_PORT_OFFSET:-500}
 RUN_DIR=${BENCH_RUN_DIR:-$CHECKOUT/run/bench}
@@ -41,6 +41,9 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
   throughput  BENCH_NOOP_TASKS noop tasks (20000), BENCH_IN_FLIGHT requests at once (64):
               tasks/s from the first submission to the last SUCCEEDED; the submit rate apart.
               BENCH_WARMUP_TASKS (2000) noop tasks first warm the nodes' JIT, not measured
+  batch       BENCH_NOOP_TASKS noop tasks (20000) in batch submissions (POST /api/v1/tasks/batch)
+              of BENCH_BATCH_SIZE (100), BENCH_BATCHES_IN_FLIGHT requests at once (4): tasks/s as
+              for throughput, what a client that submits in bulk gets
   latency     noop tasks at BENCH_RATE/s (default: half the peak measured by throughput) for
               BENCH_LATENCY_SECONDS (20): submit -> SUCCEEDED p50/p95/p99
   retry       BENCH_RETRY_TASKS flaky tasks (5000) failing once, retried after a fixed 10 ms
@@ -191,6 +194,8 @@ run_scenario() {
   echo "=== $scenario (load average $(cut -d' ' -f1-3 /proc/loadavg)) ==="
   case $scenario in
     throughput) bench throughput --tasks="${BENCH_NOOP_TASKS:-20000}" --warmup-tasks="${BENCH_WARMUP_TASKS:-2000}" ;;
+    batch) bench batch --tasks="${BENCH_NOOP_TASKS:-20000}" --batch-size="${BENCH_BATCH_SIZE:-100}" \
+      --batches-in-flight="${BENCH_BATCHES_IN_FLIGHT:-4}" ;;
     latency) bench latency --rate="$(steady_rate)" --seconds="${BENCH_LATENCY_SECONDS:-20}" ;;
     retry) bench retry --tasks="${BENCH_RETRY_TASKS:-5000}" ;;
     schedule) bench schedule ;;

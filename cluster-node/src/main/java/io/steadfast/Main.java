@@ -140,7 +140,8 @@ public final class Main {
     AdmissionControl admission = AdmissionControl.fromConfig(config, bulkheads::waitingAttempts);
     Route api =
         Directives.concat(
-            new TaskRoutes(system, types, admission, guards, mapper, errors, askTimeout).routes(),
+            new TaskRoutes(system, types, admission, guards, mapper, errors, askTimeout, TaskRoutes.maxBatchSize(config))
+                .routes(),
             new OpenApiRoutes().routes(),
             new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
             new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),

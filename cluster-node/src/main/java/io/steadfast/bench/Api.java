@@ -102,6 +102,69 @@ final class Api {
         .thenCompose(next -> next);
   }
 
+  /**
+   * Submits tasks in batches ({@code POST /api/v1/tasks/batch}) until each is taken; completes
+   * with their ids in order, null for a task given up. A task refused with 429 or 503 goes again
+   * in the next batch after Retry-After, to the next node; a batch that got no answer goes again
+   * whole (the idempotency keys make that harmless).
+   */
+  CompletableFuture<List<String>> submitBatch(List<ObjectNode> bodies, int salt) {
+    String[] ids = new String[bodies.size()];
+    List<Integer> all = java.util.stream.IntStream.range(0, bodies.size()).boxed().toList();
+    return submitBatch(bodies, all, ids, salt, 1).thenApply(done -> java.util.Arrays.asList(ids));
+  }
+
+  private CompletableFuture<Void> submitBatch(List<ObjectNode> bodies, List<Integer> pending, String[] ids, int salt, int tries) {
+    ObjectNode batch = JSON.createObjectNode();
+    pending.forEach(i -> batch.withArray("tasks").add(bodies.get(i)));
+    HttpRequest request =
+        HttpRequest.newBuilder(node(salt).resolve("/api/v1/tasks/batch"))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(batch.toString()))
+            .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .handle((response, error) -> {
+          List<Integer> again = pending;
+          long delayMs = DEFAULT_RETRY_AFTER_MS;
+          if (error == null && response.statusCode() == 200) {
+            again = takeAccepted(response.body(), pending, ids);
+            delayMs = retryAfterMs(response);
+          } else {
+            int status = error == null ? response.statusCode() : NO_ANSWER;
+            refusals.computeIfAbsent(status, s -> new LongAdder()).add(pending.size());
+            if (error == null && status < 500) return CompletableFuture.<Void>completedFuture(null); // a bad batch
+          }
+          if (again.isEmpty() || tries >= MAX_TRIES) return CompletableFuture.<Void>completedFuture(null);
+          List<Integer> retry = again;
+          Executor later = CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS, executor);
+          return CompletableFuture.supplyAsync(() -> retry, later)
+              .thenCompose(r -> submitBatch(bodies, r, ids, salt + 1, tries + 1));
+        })
+        .thenCompose(next -> next);
+  }
+
+  /** Records the ids of the batch's taken tasks; answers the indexes worth sending again. */
+  private List<Integer> takeAccepted(String body, List<Integer> pending, String[] ids) {
+    try {
+      JsonNode results = JSON.readTree(body).get("results");
+      List<Integer> again = new java.util.ArrayList<>();
+      for (JsonNode result : results) {
+        int index = pending.get(result.get("index").asInt());
+        int status = result.get("status").asInt();
+        if (status / 100 == 2) {
+          ids[index] = result.get("task").get("id").asText();
+          continue;
+        }
+        refusals.computeIfAbsent(status, s -> new LongAdder()).increment();
+        if (status == 429 || status >= 500) again.add(index);
+      }
+      return again;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static String idOf(String view) {
     try {
       return JSON.readTree(view).get("id").asText();

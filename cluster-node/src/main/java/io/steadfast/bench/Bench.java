@@ -12,11 +12,12 @@ import java.util.List;
  *
  * <pre>
  * java -cp "cluster-node/target/cluster-node.jar:cluster-node/target/lib/*" io.steadfast.bench.Bench \
- *     throughput|latency|retry|recovery|resources|schedule [--name=value ...]
+ *     throughput|batch|latency|retry|recovery|resources|schedule [--name=value ...]
  * </pre>
  *
  * Options (defaults in brackets): --port-offset [500], --in-flight [64], --tasks [per scenario],
- * --warmup-tasks (throughput: noop tasks first, not measured) [2000],
+ * --warmup-tasks (throughput: noop tasks first, not measured) [2000; batch: 0],
+ * --batch-size (batch: tasks per POST /api/v1/tasks/batch) [100], --batches-in-flight (batch) [4],
  * --rate (tasks/s; 0 = measure the peak with a short throughput run and take half) [0],
  * --seconds [20], --kill-after-seconds [10], --sleep-tasks [60], --bound-seconds [600],
  * --passivate-after-seconds [30], --cluster-script (recovery), --run-id [time], --results (a file
@@ -28,7 +29,7 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: Bench throughput|latency|retry|recovery|resources|schedule [--name=value ...]");
+      System.err.println("usage: Bench throughput|batch|latency|retry|recovery|resources|schedule [--name=value ...]");
       System.exit(2);
     }
     String scenario = args[0];
@@ -46,6 +47,11 @@ public final class Bench {
         warmUp(everyNode, options.integer("warmup-tasks", 2_000), inFlight, bound, runId);
         Throughput.run(everyNode, "throughput", options.integer("tasks", 20_000), inFlight, bound,
             i -> Api.task("noop", "throughput-" + runId + "-" + i));
+      }
+      case "batch" -> {
+        warmUp(everyNode, options.integer("warmup-tasks", 0), inFlight, bound, runId);
+        Throughput.run(everyNode, "batch", options.integer("tasks", 20_000), options.integer("batches-in-flight", 4),
+            options.integer("batch-size", 100), bound, i -> Api.task("noop", "batch-" + runId + "-" + i));
       }
       case "retry" -> Throughput.run(everyNode, "retry", options.integer("tasks", 5_000), inFlight, bound,
           i -> flakyOnce("retry-" + runId + "-" + i));

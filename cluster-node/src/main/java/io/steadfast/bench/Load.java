@@ -73,7 +73,23 @@ final class Load {
     return run.finish(held);
   }
 
-  /** One batch of submissions in flight. */
+  /**
+   * {@code count} tasks in batch submissions of {@code batchSize}, at most {@code inFlight}
+   * batch requests outstanding at once.
+   */
+  static Submitted closedLoopBatched(Api api, int count, int inFlight, int batchSize, IntFunction<ObjectNode> body)
+      throws InterruptedException {
+    Run run = new Run(count, inFlight);
+    int step = Math.max(batchSize, count / 10);
+    for (int from = 0; from < count; from += batchSize) {
+      run.slots.acquire();
+      run.sendBatch(api, from, Math.min(count, from + batchSize), from / batchSize, body);
+      if ((from / step) != ((from + batchSize) / step)) Figures.progress("submitted %d of %d", Math.min(count, from + batchSize), count);
+    }
+    return run.finish(0);
+  }
+
+  /** One run's submissions in flight. */
   private static final class Run {
     final Semaphore slots;
     final int inFlight;
@@ -102,6 +118,28 @@ final class Load {
           failed.incrementAndGet();
           firstFailure.compareAndSet(null, error);
         }
+        slots.release();
+      });
+    }
+
+    /** Tasks {@code from} (inclusive) to {@code to} in one batch request: one slot for all of them. */
+    void sendBatch(Api api, int from, int to, int salt, IntFunction<ObjectNode> body) {
+      long sent = System.nanoTime();
+      List<ObjectNode> bodies = new ArrayList<>(to - from);
+      for (int i = from; i < to; i++) bodies.add(body.apply(i));
+      api.submitBatch(bodies, salt).whenComplete((taken, error) -> {
+        long afterMs = (System.nanoTime() - sent) / 1_000_000;
+        for (int i = from; i < to; i++) {
+          String id = error == null ? taken.get(i - from) : null;
+          if (id == null) {
+            failed.incrementAndGet();
+            if (error != null) firstFailure.compareAndSet(null, error);
+            continue;
+          }
+          acceptedAfterMs[i] = afterMs;
+          ids.set(i, id);
+        }
+        lastAcceptedMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
         slots.release();
       });
     }

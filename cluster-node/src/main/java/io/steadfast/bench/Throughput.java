@@ -7,8 +7,8 @@ import java.time.Instant;
 import java.util.function.IntFunction;
 
 /**
- * A batch of tasks submitted as fast as the cluster takes them (scenarios {@code throughput} and
- * {@code retry}): tasks/s from the first submission to the last task's SUCCEEDED, by the server's
+ * Tasks submitted as fast as the cluster takes them (scenarios {@code throughput}, {@code batch}
+ * and {@code retry}): tasks/s from the first submission to the last task's SUCCEEDED, by the server's
  * updatedAt of that task; the submission rate on its own.
  */
 final class Throughput {
@@ -17,8 +17,16 @@ final class Throughput {
   /** @return the measured tasks/s, or 0 if no task succeeded */
   static double run(Api api, String name, int count, int inFlight, Duration bound, IntFunction<ObjectNode> body)
       throws InterruptedException {
-    Figures.progress("%s: submitting %d tasks, %d requests in flight", name, count, inFlight);
-    Load.Submitted submitted = Load.closedLoop(api, count, inFlight, body);
+    return run(api, name, count, inFlight, 1, bound, body);
+  }
+
+  /** @param batchSize tasks per request: 1 for single submissions, else batch submissions */
+  static double run(Api api, String name, int count, int inFlight, int batchSize, Duration bound,
+      IntFunction<ObjectNode> body) throws InterruptedException {
+    Figures.progress("%s: submitting %d tasks, %d requests of %d task(s) in flight", name, count, inFlight, batchSize);
+    Load.Submitted submitted = batchSize > 1
+        ? Load.closedLoopBatched(api, count, inFlight, batchSize, body)
+        : Load.closedLoop(api, count, inFlight, body);
     Figures.progress("%s: all submitted (%.0f/s); waiting for them to end", name, submitted.submitRate());
     Completion.Outcome outcome = Completion.await(api, submitted.ids(), bound);
 

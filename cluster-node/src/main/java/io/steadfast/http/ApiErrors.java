@@ -3,6 +3,7 @@ package io.steadfast.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.steadfast.protocol.api.ApiError;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiErrors {
   private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
-  private static final long RETRY_UNAVAILABLE_AFTER_SECONDS = 1;
+  /** What did not answer is usually moving to another node, which takes seconds. */
+  static final Duration RETRY_UNAVAILABLE_AFTER = Duration.ofSeconds(1);
 
   private final ObjectMapper mapper;
 
@@ -36,9 +38,11 @@ public final class ApiErrors {
   }
 
   public HttpResponse response(StatusCode status, String code, String message, Object details) {
-    return HttpResponse.create()
-        .withStatus(status)
-        .withEntity(ContentTypes.APPLICATION_JSON, json(new ApiError(code, message, details)));
+    return response(status, new ApiError(code, message, details));
+  }
+
+  public HttpResponse response(StatusCode status, ApiError error) {
+    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, json(error));
   }
 
   /**
@@ -60,7 +64,7 @@ public final class ApiErrors {
    * shard after a node's death), which takes seconds, so clients should come back soon.
    */
   public Route unavailable(String code, String message) {
-    return Directives.respondWithHeader(RetryAfter.create(RETRY_UNAVAILABLE_AFTER_SECONDS),
+    return Directives.respondWithHeader(RetryAfter.create(RETRY_UNAVAILABLE_AFTER.toSeconds()),
         () -> reject(org.apache.pekko.http.javadsl.model.StatusCodes.SERVICE_UNAVAILABLE, code, message, null));
   }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.steadfast.protocol.InvalidRetryPolicyException;
 import io.steadfast.protocol.RetryPolicy;
 import io.steadfast.protocol.RetryPolicyOverrides;
+import io.steadfast.protocol.api.ApiError;
+import io.steadfast.protocol.api.BatchItemResult;
 import io.steadfast.task.TaskSpec;
 import io.steadfast.task.TaskType;
 import io.steadfast.task.TaskTypes;
@@ -13,12 +15,15 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Turns the body of {@code POST /api/v1/tasks} into a {@link TaskSpec}, applying the type's
- * configured defaults, or into every problem found at once (so a client fixes them in one go).
+ * configured defaults, or into every problem found at once (so a client fixes them in one go);
+ * and the body of {@code POST /api/v1/tasks/batch} into a spec per task, or every invalid task.
  */
 final class SubmissionParser {
   static final Set<String> FIELDS =
@@ -37,6 +42,18 @@ final class SubmissionParser {
   record Invalid(List<String> problems) implements Result {}
 
   record UnknownType(String type, Set<String> knownTypes) implements Result {}
+
+  /** Either every task of a batch, or why none of them is taken. */
+  sealed interface BatchResult {}
+
+  record ParsedBatch(List<TaskSpec> specs) implements BatchResult {}
+
+  /** @param items each invalid task's error, by its index in {@code tasks}; empty if the envelope is wrong */
+  record InvalidBatch(String message, List<BatchItemResult> items) implements BatchResult {}
+
+  static final String BATCH_FIELD = "tasks";
+  /** How many invalid tasks a batch's error message names (details list them all). */
+  private static final int PROBLEMS_NAMED = 3;
 
   private final TaskTypes types;
   private final Clock clock;
@@ -79,6 +96,51 @@ final class SubmissionParser {
             (int) priority,
             runAt);
     return new Parsed(spec);
+  }
+
+  /** The 400 error for a submission that did not parse. */
+  static ApiError errorOf(Result unparsed) {
+    if (unparsed instanceof Invalid invalid) {
+      return new ApiError("invalid_request", String.join("; ", invalid.problems()), Map.of("problems", invalid.problems()));
+    }
+    UnknownType unknown = (UnknownType) unparsed;
+    return new ApiError("unknown_task_type", "unknown task type '" + unknown.type() + "'",
+        Map.of("knownTypes", unknown.knownTypes()));
+  }
+
+  /**
+   * A batch is {@code {"tasks": [submission, ...]}} with 1 to {@code maxTasks} submissions, each
+   * as {@link #parse} takes it. One invalid task makes the whole batch invalid, so that a client
+   * never has to find out which half of a bad batch went in.
+   */
+  BatchResult parseBatch(JsonNode request, int maxTasks) {
+    String shape = "the body must be {\"" + BATCH_FIELD + "\": [task, ...]} with 1 to " + maxTasks
+        + " tasks (steadfast.http.max-batch-size), each as POST /api/v1/tasks takes it";
+    if (request == null || !request.isObject()) return new InvalidBatch(shape, List.of());
+    List<String> unknown = new ArrayList<>();
+    request.fieldNames().forEachRemaining(field -> {
+      if (!field.equals(BATCH_FIELD)) unknown.add(field);
+    });
+    if (!unknown.isEmpty()) return new InvalidBatch("unknown fields " + unknown + "; " + shape, List.of());
+    JsonNode tasks = request.get(BATCH_FIELD);
+    if (tasks == null || !tasks.isArray() || tasks.isEmpty()) return new InvalidBatch(shape, List.of());
+    if (tasks.size() > maxTasks) {
+      return new InvalidBatch("the batch has " + tasks.size() + " tasks; " + shape, List.of());
+    }
+    List<TaskSpec> specs = new ArrayList<>(tasks.size());
+    List<BatchItemResult> invalid = new ArrayList<>();
+    for (int i = 0; i < tasks.size(); i++) {
+      Result parsed = parse(tasks.get(i));
+      if (parsed instanceof Parsed ok) specs.add(ok.spec());
+      else invalid.add(new BatchItemResult(i, 400, null, errorOf(parsed)));
+    }
+    if (invalid.isEmpty()) return new ParsedBatch(specs);
+    String named = invalid.stream().limit(PROBLEMS_NAMED)
+        .map(item -> BATCH_FIELD + "[" + item.index() + "]: " + item.error().message())
+        .collect(Collectors.joining("; "));
+    String more = invalid.size() > PROBLEMS_NAMED ? "; ... (all in details.items)" : "";
+    return new InvalidBatch(
+        invalid.size() + " of " + tasks.size() + " tasks are invalid, so none was submitted: " + named + more, invalid);
   }
 
   /**

@@ -3,17 +3,23 @@ package io.steadfast.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import io.steadfast.admission.AdmissionControl;
-import io.steadfast.protocol.api.TaskView;
+import io.steadfast.protocol.api.BatchItemResult;
+import io.steadfast.protocol.api.BatchSubmitResult;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskSpec;
 import io.steadfast.task.TaskTypes;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -33,6 +39,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class TaskRoutes extends AllDirectives {
   static final String TASKS_PATH = "/api/v1/tasks/";
+  private static final String MAX_BATCH_SIZE_KEY = "steadfast.http.max-batch-size";
 
   private final ClusterSharding sharding;
   private final SubmissionParser parser;
@@ -41,10 +48,12 @@ public final class TaskRoutes extends AllDirectives {
   private final ObjectMapper mapper;
   private final ApiErrors errors;
   private final Duration askTimeout;
+  private final int maxBatchSize;
 
+  /** @param maxBatchSize the most tasks one batch submission may carry */
   public TaskRoutes(
       ActorSystem<?> system, TaskTypes types, AdmissionControl admission, RequestGuards guards, ObjectMapper mapper,
-      ApiErrors errors, Duration askTimeout) {
+      ApiErrors errors, Duration askTimeout, int maxBatchSize) {
     this.admission = admission;
     this.guards = guards;
     this.sharding = ClusterSharding.get(system);
@@ -52,6 +61,16 @@ public final class TaskRoutes extends AllDirectives {
     this.mapper = mapper;
     this.errors = errors;
     this.askTimeout = askTimeout;
+    this.maxBatchSize = maxBatchSize;
+  }
+
+  /** {@code steadfast.http.max-batch-size}; a bad value names its key. */
+  public static int maxBatchSize(Config config) {
+    int max = config.getInt(MAX_BATCH_SIZE_KEY);
+    if (max < 1 || max > 10_000) {
+      throw new ConfigException.BadValue(MAX_BATCH_SIZE_KEY, "must be between 1 and 10000 but was " + max);
+    }
+    return max;
   }
 
   public Route routes() {
@@ -60,6 +79,7 @@ public final class TaskRoutes extends AllDirectives {
         () ->
             concat(
                 pathEndOrSingleSlash(() -> post(() -> guards.jsonBody(this::submit))),
+                path("batch", () -> post(() -> guards.jsonBody(this::submitBatch))),
                 path(PathMatchers.segment(), id -> get(() -> read(id))),
                 path(PathMatchers.segment().slash("cancel"), id -> post(() -> cancel(id)))));
   }
@@ -71,42 +91,114 @@ public final class TaskRoutes extends AllDirectives {
     try {
       request = mapper.readTree(body);
     } catch (JsonProcessingException e) {
-      return reject(StatusCodes.BAD_REQUEST, "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage(), null);
+      return malformed(e);
     }
     SubmissionParser.Result parsed = parser.parse(request);
-    if (parsed instanceof SubmissionParser.Invalid invalid) {
-      return reject(StatusCodes.BAD_REQUEST, "invalid_request", String.join("; ", invalid.problems()),
-          Map.of("problems", invalid.problems()));
+    if (!(parsed instanceof SubmissionParser.Parsed ok)) {
+      return complete(errors.response(StatusCodes.BAD_REQUEST, SubmissionParser.errorOf(parsed)));
     }
-    if (parsed instanceof SubmissionParser.UnknownType unknown) {
-      return reject(StatusCodes.BAD_REQUEST, "unknown_task_type",
-          "unknown task type '" + unknown.type() + "'", Map.of("knownTypes", unknown.knownTypes()));
-    }
-    TaskSpec spec = ((SubmissionParser.Parsed) parsed).spec();
+    TaskSpec spec = ok.spec();
     Optional<AdmissionControl.Rejection> rejection = admission.admit(spec.priority());
-    if (rejection.isPresent()) return overloaded(rejection.get());
+    if (rejection.isPresent()) return answer(new SubmitOutcome.Overloaded(rejection.get()));
     String taskId = taskIdFor(spec.idempotencyKey());
-    CompletionStage<TaskEntity.SubmitReply> reply =
-        entity(taskId)
-            .<TaskEntity.SubmitReply>ask(replyTo -> new TaskEntity.Submit(spec, replyTo), askTimeout);
     // No stage callbacks on the ask's answer: Scala's CompletionStage runs even whenComplete
-    // asynchronously, on a new thread per call where the common pool has one thread (2 cores).
+    // asynchronously, a thread hop per submission that a single submission need not pay.
     return onComplete(
-        reply,
+        ask(taskId, spec),
         result -> {
           admission.done();
-          if (result.isFailure()) return unavailable(taskId);
-          TaskEntity.SubmitReply answer = result.get();
-          if (answer instanceof TaskEntity.Accepted accepted) {
-            return withLocation(accepted.task(), StatusCodes.ACCEPTED);
-          } else if (answer instanceof TaskEntity.AlreadySubmitted existing) {
-            return withLocation(existing.task(), StatusCodes.OK);
-          }
-          TaskView existing = ((TaskEntity.IdempotencyConflict) answer).existing();
-          return reject(StatusCodes.CONFLICT, "idempotency_conflict",
-              "idempotencyKey '" + spec.idempotencyKey() + "' was already used for a different request",
-              Map.of("taskId", existing.id()));
+          return answer(outcome(taskId, spec, result.isSuccess() ? result.get() : null));
         });
+  }
+
+  /**
+   * Many tasks in one request: each is admitted, submitted and answered as if it came alone,
+   * all at once. The answer (200) lists every task's own status; nothing is submitted if any
+   * task is invalid (400).
+   */
+  private Route submitBatch(String body) {
+    JsonNode request;
+    try {
+      request = mapper.readTree(body);
+    } catch (JsonProcessingException e) {
+      return malformed(e);
+    }
+    SubmissionParser.BatchResult parsed = parser.parseBatch(request, maxBatchSize);
+    if (parsed instanceof SubmissionParser.InvalidBatch invalid) {
+      return reject(StatusCodes.BAD_REQUEST, "invalid_batch", invalid.message(),
+          invalid.items().isEmpty() ? null : Map.of("items", invalid.items()));
+    }
+    List<TaskSpec> specs = ((SubmissionParser.ParsedBatch) parsed).specs();
+    List<CompletableFuture<SubmitOutcome>> outcomes = new ArrayList<>(specs.size());
+    for (TaskSpec spec : specs) outcomes.add(submitOne(spec));
+    CompletableFuture<List<SubmitOutcome>> all =
+        CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
+            .thenApply(done -> outcomes.stream().map(CompletableFuture::join).toList());
+    return onSuccess(all, this::answerBatch);
+  }
+
+  /** Admission, then the entity's answer; never fails (no answer in time is Unavailable). */
+  private CompletableFuture<SubmitOutcome> submitOne(TaskSpec spec) {
+    Optional<AdmissionControl.Rejection> rejection = admission.admit(spec.priority());
+    if (rejection.isPresent()) return CompletableFuture.completedFuture(new SubmitOutcome.Overloaded(rejection.get()));
+    String taskId = taskIdFor(spec.idempotencyKey());
+    return ask(taskId, spec)
+        .handle((reply, failure) -> {
+          admission.done();
+          return outcome(taskId, spec, reply);
+        })
+        .toCompletableFuture();
+  }
+
+  private CompletionStage<TaskEntity.SubmitReply> ask(String taskId, TaskSpec spec) {
+    return entity(taskId).ask(replyTo -> new TaskEntity.Submit(spec, replyTo), askTimeout);
+  }
+
+  /** @param reply null when the entity did not answer in time */
+  private SubmitOutcome outcome(String taskId, TaskSpec spec, TaskEntity.SubmitReply reply) {
+    if (reply instanceof TaskEntity.Accepted accepted) return new SubmitOutcome.Accepted(accepted.task());
+    if (reply instanceof TaskEntity.AlreadySubmitted existing) return new SubmitOutcome.AlreadySubmitted(existing.task());
+    if (reply instanceof TaskEntity.IdempotencyConflict conflict) {
+      return new SubmitOutcome.Conflict(spec.idempotencyKey(), conflict.existing());
+    }
+    return new SubmitOutcome.Unavailable(taskId, askTimeout);
+  }
+
+  private Route answer(SubmitOutcome outcome) {
+    StatusCode status = StatusCodes.get(outcome.status());
+    Route answer = outcome.task() != null
+        ? respondWithHeader(Location.create(TASKS_PATH + outcome.task().id()),
+            () -> complete(status, outcome.task(), Jackson.marshaller(mapper)))
+        : complete(errors.response(status, outcome.error()));
+    return withRetryAfter(outcome.retryAfter(), answer);
+  }
+
+  /** 200 with every task's result; Retry-After when some tasks are worth sending again later. */
+  private Route answerBatch(List<SubmitOutcome> outcomes) {
+    List<BatchItemResult> results = new ArrayList<>(outcomes.size());
+    int accepted = 0;
+    int alreadySubmitted = 0;
+    Duration retryAfter = null;
+    for (int i = 0; i < outcomes.size(); i++) {
+      SubmitOutcome outcome = outcomes.get(i);
+      results.add(new BatchItemResult(i, outcome.status(), outcome.task(), outcome.error()));
+      if (outcome instanceof SubmitOutcome.Accepted) accepted++;
+      if (outcome instanceof SubmitOutcome.AlreadySubmitted) alreadySubmitted++;
+      if (outcome.retryAfter() != null && (retryAfter == null || outcome.retryAfter().compareTo(retryAfter) > 0)) {
+        retryAfter = outcome.retryAfter();
+      }
+    }
+    BatchSubmitResult result =
+        new BatchSubmitResult(accepted, alreadySubmitted, outcomes.size() - accepted - alreadySubmitted, results);
+    return withRetryAfter(retryAfter, complete(StatusCodes.OK, result, Jackson.marshaller(mapper)));
+  }
+
+  private Route withRetryAfter(Duration retryAfter, Route route) {
+    return retryAfter == null ? route : respondWithHeader(RetryAfter.create(retryAfter.toSeconds()), () -> route);
+  }
+
+  private Route malformed(JsonProcessingException e) {
+    return reject(StatusCodes.BAD_REQUEST, "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage(), null);
   }
 
   /**
@@ -166,22 +258,6 @@ public final class TaskRoutes extends AllDirectives {
 
   private EntityRef<TaskEntity.Command> entity(String taskId) {
     return sharding.entityRefFor(TaskEntity.ENTITY_KEY, taskId);
-  }
-
-  private Route withLocation(TaskView task, StatusCode status) {
-    return respondWithHeader(
-        Location.create(TASKS_PATH + task.id()), () -> complete(status, task, Jackson.marshaller(mapper)));
-  }
-
-  /** Past the load bound: come back later; nothing was persisted. */
-  private Route overloaded(AdmissionControl.Rejection rejection) {
-    long seconds = Math.max(1, rejection.retryAfter().toSeconds());
-    return respondWithHeader(
-        RetryAfter.create(seconds),
-        () -> reject(StatusCodes.TOO_MANY_REQUESTS, "overloaded",
-            "this node is at its load limit for priority " + rejection.priority() + " (load " + rejection.load()
-                + ", limit " + rejection.limit() + "); retry after " + seconds + " s, or submit with a higher priority",
-            Map.of("load", rejection.load(), "limit", rejection.limit(), "priority", rejection.priority())));
   }
 
   private Route notFound(String taskId) {

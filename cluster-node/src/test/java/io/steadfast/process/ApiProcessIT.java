@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** The task API across two real nodes: idempotency races, cancellation and bad input. */
+/** The task API across two real nodes: idempotency races, batches, cancellation and bad input. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApiProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -86,6 +86,55 @@ class ApiProcessIT {
 
     HttpResponse<String> unknown = cluster.post(cluster.node(1), "/api/v1/tasks/" + UUID.randomUUID() + "/cancel", "");
     assertEquals(404, unknown.statusCode());
+  }
+
+  @Test
+  void eachTaskOfABatchIsAnsweredAsItWouldBeAloneAndAnInvalidTaskTakesNone() throws Exception {
+    String key = "batch-" + UUID.randomUUID();
+    String keyed = "{\"type\":\"noop\",\"payload\":{\"n\":1},\"idempotencyKey\":\"" + key + "\"}";
+    HttpResponse<String> before = cluster.post(cluster.node(1), "/api/v1/tasks", keyed);
+    assertEquals(202, before.statusCode(), before.body());
+    String existingId = json(before).get("id").asText();
+    int tasksBefore = cluster.tasksInJournal();
+
+    HttpResponse<String> batch = cluster.post(cluster.node(2), "/api/v1/tasks/batch", "{\"tasks\":["
+        + keyed + ","
+        + "{\"type\":\"noop\",\"payload\":{\"n\":2},\"idempotencyKey\":\"" + key + "\"},"
+        + "{\"type\":\"noop\",\"payload\":{\"n\":3}},"
+        + "{\"type\":\"noop\",\"payload\":{\"n\":4},\"priority\":9}]}");
+
+    assertEquals(200, batch.statusCode(), batch.body());
+    JsonNode answer = json(batch);
+    JsonNode results = answer.get("results");
+    assertEquals(List.of(200, 409, 202, 202), statuses(results));
+    for (int i = 0; i < 4; i++) assertEquals(i, results.get(i).get("index").asInt(), "results keep the request's order");
+    assertEquals(existingId, results.get(0).get("task").get("id").asText(), "the same request finds its task");
+    assertEquals("idempotency_conflict", results.get(1).get("error").get("error").asText());
+    assertEquals(existingId, results.get(1).get("error").get("details").get("taskId").asText());
+    assertEquals(9, results.get(3).get("task").get("priority").asInt());
+    assertEquals(List.of(2, 1, 1),
+        List.of(answer.get("accepted").asInt(), answer.get("alreadySubmitted").asInt(), answer.get("refused").asInt()));
+    assertEquals(tasksBefore + 2, cluster.tasksInJournal(), "exactly the two new tasks were persisted");
+
+    List<String> accepted = List.of(results.get(2).get("task").get("id").asText(), results.get(3).get("task").get("id").asText());
+    for (JsonNode task : TaskProgress.awaitTerminal(cluster, accepted, Duration.ofSeconds(30)).values()) {
+      assertEquals("SUCCEEDED", task.get("status").asText(), task::toString);
+    }
+
+    HttpResponse<String> invalid = cluster.post(cluster.node(1), "/api/v1/tasks/batch",
+        "{\"tasks\":[{\"type\":\"noop\"},{\"type\":\"nope\"},{\"type\":\"noop\",\"priority\":12}]}");
+    assertEquals(400, invalid.statusCode(), invalid.body());
+    assertEquals("invalid_batch", json(invalid).get("error").asText());
+    JsonNode items = json(invalid).get("details").get("items");
+    assertEquals(List.of(1, 2), items.valueStream().map(item -> item.get("index").asInt()).toList(), "names every invalid task");
+    assertEquals("unknown_task_type", items.get(0).get("error").get("error").asText());
+    assertEquals("invalid_request", items.get(1).get("error").get("error").asText());
+    assertEquals(tasksBefore + 2, cluster.tasksInJournal(), "a batch with an invalid task persisted a task");
+  }
+
+  /** Each batch result's own status (not the statuses of the tasks inside). */
+  private static List<Integer> statuses(JsonNode results) {
+    return results.valueStream().map(result -> result.get("status").asInt()).toList();
   }
 
   @Test

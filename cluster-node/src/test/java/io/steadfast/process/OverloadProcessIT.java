@@ -47,15 +47,28 @@ class OverloadProcessIT {
       assertEquals(202, high.statusCode(), high.body());
       accepted.add(json(high).get("id").asText());
 
+      // In a batch each task is admitted on its own: the low ones are shed, the high one taken.
+      HttpResponse<String> batch = cluster.post(node, "/api/v1/tasks/batch",
+          "{\"tasks\":[" + slowTask(0) + "," + slowTask(9) + "," + slowTask(0) + "]}");
+      assertEquals(200, batch.statusCode(), batch.body());
+      JsonNode results = json(batch).get("results");
+      assertEquals(List.of(429, 202, 429), results.valueStream().map(result -> result.get("status").asInt()).toList());
+      assertEquals("overloaded", results.get(0).get("error").get("error").asText());
+      assertTrue(batch.headers().firstValue("Retry-After").isPresent(), "tells the client when to send the shed ones");
+      accepted.add(results.get(1).get("task").get("id").asText());
+
       Map<String, JsonNode> done = TaskProgress.awaitTerminal(cluster, accepted, Duration.ofSeconds(90));
       for (JsonNode task : done.values()) assertEquals("SUCCEEDED", task.get("status").asText(), task::toString);
-      assertEquals(31, done.size());
+      assertEquals(32, done.size());
     }
   }
 
   private static HttpResponse<String> submit(LocalCluster cluster, LocalCluster.Node node, int priority) throws Exception {
-    return cluster.post(node, "/api/v1/tasks",
-        "{\"type\":\"slow\",\"priority\":" + priority + ",\"payload\":{\"durationMs\":1500}}");
+    return cluster.post(node, "/api/v1/tasks", slowTask(priority));
+  }
+
+  private static String slowTask(int priority) {
+    return "{\"type\":\"slow\",\"priority\":" + priority + ",\"payload\":{\"durationMs\":1500}}";
   }
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {
