@@ -3,11 +3,12 @@ package io.steadfast.execution;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -19,6 +20,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * a full queue turns newcomers away. A task waiting here is still PENDING or RETRY_WAIT, not
  * RUNNING, and its attempt timeout has not started. Permits of a holder that stops (passivated,
  * crashed, handed off) return by death watch, so none leak.
+ *
+ * <p>Its slots are counted in {@link BulkheadSlots}, where a new task may also take one without
+ * asking (see {@link Bulkheads#tryAcquireNow}) and then tells this actor to {@link Adopt} the
+ * permit, which from then on is watched and released like any other.
  */
 public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
 
@@ -27,6 +32,12 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
   /** Asks a permit for attempt {@code attempt} of the task whose entity is {@code holder}. */
   public record Acquire(ActorRef<?> holder, int attempt, int priority, ActorRef<Reply> replyTo)
       implements Command {}
+
+  /**
+   * Takes on the permit of a holder that already took its slot in {@link BulkheadSlots}. The
+   * holder sends this and its later {@link Release} itself, so this always comes first.
+   */
+  public record Adopt(ActorRef<?> holder, int attempt) implements Command {}
 
   public record Release(ActorRef<?> holder, int attempt) implements Command {}
 
@@ -51,51 +62,42 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
       Comparator.comparingInt((Waiting w) -> -w.priority()).thenComparingLong(Waiting::sequence);
 
   public static Behavior<Command> create(String type, int concurrency, int maxQueue) {
-    return create(type, concurrency, maxQueue, new AtomicInteger(), new AtomicInteger());
+    return create(type, maxQueue, new BulkheadSlots(concurrency));
   }
 
   /**
-   * @param waiting kept equal to the number of waiting attempts, for admission control to read
-   *     without asking (a restarted bulkhead starts again from an empty queue, and so does this)
-   * @param inUse kept equal to the number of permits held, the same way, for metrics
+   * @param slots counts the permits held and publishes the queue's length, for fast starts,
+   *     admission control and metrics to read without asking (a restarted bulkhead starts again
+   *     from no holders and an empty queue, and so do they)
    */
-  public static Behavior<Command> create(
-      String type, int concurrency, int maxQueue, AtomicInteger waiting, AtomicInteger inUse) {
-    return Behaviors.setup(context -> {
-      waiting.set(0);
-      inUse.set(0);
-      return new Bulkhead(context, type, concurrency, maxQueue, waiting, inUse);
-    });
+  public static Behavior<Command> create(String type, int maxQueue, BulkheadSlots slots) {
+    return Behaviors.setup(context -> new Bulkhead(context, type, maxQueue, slots));
   }
 
   private final String type;
-  private final int concurrency;
   private final int maxQueue;
-  private final AtomicInteger waiting;
-  private final AtomicInteger inUse;
+  private final BulkheadSlots slots;
   private final Set<Permit> granted = new HashSet<>();
   private final PriorityQueue<Waiting> queue = new PriorityQueue<>(HIGHEST_PRIORITY_THEN_OLDEST);
   private final Set<ActorRef<?>> watched = new HashSet<>();
   private long sequence;
 
-  private Bulkhead(
-      ActorContext<Command> context, String type, int concurrency, int maxQueue, AtomicInteger waiting,
-      AtomicInteger inUse) {
+  private Bulkhead(ActorContext<Command> context, String type, int maxQueue, BulkheadSlots slots) {
     super(context);
     this.type = type;
-    this.concurrency = concurrency;
     this.maxQueue = maxQueue;
-    this.waiting = waiting;
-    this.inUse = inUse;
+    this.slots = slots;
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Acquire.class, this::acquire)
+        .onMessage(Adopt.class, this::adopt)
         .onMessage(Release.class, this::release)
         .onMessage(HolderStopped.class, this::holderStopped)
         .onMessage(GetUsage.class, this::usage)
+        .onSignal(PreRestart.class, signal -> forgetAll())
         .build();
   }
 
@@ -105,7 +107,7 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
       acquire.replyTo().tell(new Granted(acquire.attempt())); // a repeated ask: answer it again
     } else if (isQueued(permit)) {
       return this; // already waiting; it will be answered when its turn comes
-    } else if (granted.size() < concurrency) {
+    } else if (slots.tryTake()) {
       watch(acquire.holder());
       granted.add(permit);
       acquire.replyTo().tell(new Granted(acquire.attempt()));
@@ -114,48 +116,73 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
       queue.add(new Waiting(permit, acquire.priority(), sequence++, acquire.replyTo()));
     } else {
       acquire.replyTo().tell(
-          new Rejected(acquire.attempt(), "bulkhead of type '" + type + "' is full: " + concurrency
+          new Rejected(acquire.attempt(), "bulkhead of type '" + type + "' is full: " + slots.concurrency()
               + " running, " + maxQueue + " waiting"));
     }
-    publishCounts();
+    publishWaiting();
+    return this;
+  }
+
+  private Behavior<Command> adopt(Adopt adopt) {
+    watch(adopt.holder());
+    if (!granted.add(new Permit(adopt.holder(), adopt.attempt()))) freeSlot(); // held already: one slot is enough
     return this;
   }
 
   private Behavior<Command> release(Release release) {
     Permit permit = new Permit(release.holder(), release.attempt());
-    if (!granted.remove(permit)) queue.removeIf(w -> w.permit().equals(permit));
+    if (granted.remove(permit)) freeSlot();
+    else queue.removeIf(w -> w.permit().equals(permit));
     unwatchIfIdle(release.holder());
-    grantWhileFree();
-    publishCounts();
+    publishWaiting();
     return this;
   }
 
   private Behavior<Command> holderStopped(HolderStopped stopped) {
-    granted.removeIf(permit -> permit.holder().equals(stopped.holder()));
+    // Its own waiting attempts go first, so that none of its freed slots is handed back to it.
     queue.removeIf(w -> w.permit().holder().equals(stopped.holder()));
+    List<Permit> held = granted.stream().filter(permit -> permit.holder().equals(stopped.holder())).toList();
+    held.forEach(permit -> {
+      granted.remove(permit);
+      freeSlot();
+    });
     watched.remove(stopped.holder());
-    grantWhileFree();
-    publishCounts();
+    publishWaiting();
+    return this;
+  }
+
+  /**
+   * Failed: the next incarnation starts from no holders and an empty queue. Reset now, not when it
+   * starts, so that fast starts during the restart's backoff (their Adopts wait in the stash) are
+   * counted by it.
+   */
+  private Behavior<Command> forgetAll() {
+    slots.reset();
     return this;
   }
 
   private Behavior<Command> usage(GetUsage get) {
-    get.replyTo().tell(new Usage(type, granted.size(), queue.size(), concurrency, maxQueue));
+    get.replyTo().tell(new Usage(type, slots.inUse(), queue.size(), slots.concurrency(), maxQueue));
     return this;
   }
 
-  /** Copies the counts where admission control and metrics read them without asking. */
-  private void publishCounts() {
-    waiting.set(queue.size());
-    inUse.set(granted.size());
+  /** Copies the queue's length where fast starts and admission control read it without asking. */
+  private void publishWaiting() {
+    slots.publishWaiting(queue.size());
   }
 
-  private void grantWhileFree() {
-    while (granted.size() < concurrency && !queue.isEmpty()) {
-      Waiting next = queue.poll();
-      granted.add(next.permit());
-      next.replyTo().tell(new Granted(next.permit().attempt()));
+  /**
+   * Hands a freed slot straight to the next waiter, and frees it only when nobody waits: a fast
+   * start, which takes free slots without asking, must never find one while an attempt waits.
+   */
+  private void freeSlot() {
+    Waiting next = queue.poll();
+    if (next == null) {
+      slots.free();
+      return;
     }
+    granted.add(next.permit());
+    next.replyTo().tell(new Granted(next.permit().attempt()));
   }
 
   private boolean isQueued(Permit permit) {

@@ -24,31 +24,25 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class Bulkheads {
   private final Map<String, ActorRef<Bulkhead.Command>> admissions;
   private final Map<String, ExecutorService> executors;
-  private final Map<String, AtomicInteger> waiting;
-  private final Map<String, AtomicInteger> inUse;
+  private final Map<String, BulkheadSlots> slots;
 
   private Bulkheads(
       Map<String, ActorRef<Bulkhead.Command>> admissions, Map<String, ExecutorService> executors,
-      Map<String, AtomicInteger> waiting, Map<String, AtomicInteger> inUse) {
+      Map<String, BulkheadSlots> slots) {
     this.admissions = admissions;
     this.executors = executors;
-    this.waiting = waiting;
-    this.inUse = inUse;
+    this.slots = slots;
   }
 
   public static Bulkheads start(ActorSystem<?> system, Iterable<TaskType> types) {
     Map<String, ActorRef<Bulkhead.Command>> admissions = new TreeMap<>();
     Map<String, ExecutorService> executors = new TreeMap<>();
-    Map<String, AtomicInteger> waiting = new TreeMap<>();
-    Map<String, AtomicInteger> inUse = new TreeMap<>();
+    Map<String, BulkheadSlots> slots = new TreeMap<>();
     for (TaskType type : types) {
-      AtomicInteger waitingOfType = new AtomicInteger();
-      AtomicInteger inUseOfType = new AtomicInteger();
-      waiting.put(type.name(), waitingOfType);
-      inUse.put(type.name(), inUseOfType);
+      BulkheadSlots slotsOfType = new BulkheadSlots(type.concurrency());
+      slots.put(type.name(), slotsOfType);
       var supervised =
-          Behaviors.supervise(
-                  Bulkhead.create(type.name(), type.concurrency(), type.maxQueue(), waitingOfType, inUseOfType))
+          Behaviors.supervise(Bulkhead.create(type.name(), type.maxQueue(), slotsOfType))
               .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(5), 0.2));
       admissions.put(type.name(), system.systemActorOf(supervised, "bulkhead-" + type.name(), Props.empty()));
       executors.put(type.name(), Executors.newFixedThreadPool(type.concurrency(), threadsNamed(type.name())));
@@ -61,11 +55,29 @@ public final class Bulkheads {
               executors.values().forEach(ExecutorService::shutdownNow);
               return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
             });
-    return new Bulkheads(admissions, executors, waiting, inUse);
+    return new Bulkheads(admissions, executors, slots);
   }
 
   public ActorRef<Bulkhead.Command> admission(String type) {
     return admissions.get(type);
+  }
+
+  /**
+   * Takes a free slot of {@code type}'s bulkhead for attempt {@code attempt} of {@code holder} at
+   * once, without asking the bulkhead's actor, if nobody waits for one (see {@link
+   * BulkheadSlots#tryTakeUnqueued}); then tells the actor to {@link Bulkhead.Adopt adopt} the
+   * permit, so that it watches the holder and takes the permit's {@link Bulkhead.Release} as for
+   * any other. Call it from the holder's own actor, which sends the Release later: one sender's
+   * messages arrive in order, so the actor always adopts a permit before it is released.
+   *
+   * @return false, with nothing taken, when no slot is free, an attempt waits, or this node has no
+   *     bulkhead for {@code type}
+   */
+  public boolean tryAcquireNow(String type, ActorRef<?> holder, int attempt) {
+    BulkheadSlots slotsOfType = slots.get(type);
+    if (slotsOfType == null || !slotsOfType.tryTakeUnqueued()) return false;
+    admissions.get(type).tell(new Bulkhead.Adopt(holder, attempt));
+    return true;
   }
 
   public ExecutorService executor(String type) {
@@ -74,19 +86,19 @@ public final class Bulkheads {
 
   /** Attempts waiting for a slot in any of this node's bulkheads (read without asking). */
   public int waitingAttempts() {
-    return waiting.values().stream().mapToInt(AtomicInteger::get).sum();
+    return slots.values().stream().mapToInt(BulkheadSlots::waiting).sum();
   }
 
   /** Attempts of {@code type} waiting for a slot on this node (read without asking). */
   public int waiting(String type) {
-    AtomicInteger count = waiting.get(type);
-    return count == null ? 0 : count.get();
+    BulkheadSlots slotsOfType = slots.get(type);
+    return slotsOfType == null ? 0 : slotsOfType.waiting();
   }
 
-  /** Attempts of {@code type} holding a slot on this node (read without asking). */
+  /** Attempts of {@code type} holding a slot on this node, fast starts included (read without asking). */
   public int inUse(String type) {
-    AtomicInteger count = inUse.get(type);
-    return count == null ? 0 : count.get();
+    BulkheadSlots slotsOfType = slots.get(type);
+    return slotsOfType == null ? 0 : slotsOfType.inUse();
   }
 
   private static ThreadFactory threadsNamed(String type) {

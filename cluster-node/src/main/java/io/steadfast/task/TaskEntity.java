@@ -57,6 +57,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * <p>An attempt's life: due (a timer or recovery sends {@link Wake}) → a permit from the type's
  * bulkhead on this node → {@link AttemptStarted} persisted → the handler runs on the type's
  * threads → {@link AttemptEnded} → success, retry, dead letter or cancellation persisted.
+ *
+ * <p>The fast path: a new task that is due at once, whose breaker is closed and whose bulkhead
+ * has a free slot and nobody waiting takes the permit synchronously on {@link Submit} and
+ * persists {@link Submitted} and {@link AttemptStarted} in one write, with no Wake.
  */
 public final class TaskEntity
     extends EventSourcedBehaviorWithEnforcedReplies<TaskEntity.Command, TaskEntity.Event, TaskEntity.State> {
@@ -445,6 +449,7 @@ public final class TaskEntity
   private static final Duration DEFERRAL_JITTER = Duration.ofMillis(500);
   /** How long a task turned away by a full bulkhead waits before it asks again (plus jitter). */
   private static final Duration BULKHEAD_FULL_RETRY = Duration.ofSeconds(1);
+  private static final int FIRST_ATTEMPT = 1;
 
   private final String taskId;
   private final ActorContext<Command> context;
@@ -461,6 +466,12 @@ public final class TaskEntity
   private int trialAttempt;
   /** Tells the running attempt's handler to stop. */
   private AtomicBoolean runningAttemptCancelled = new AtomicBoolean();
+  /**
+   * The type whose permit a fast start took, while its events are being written; else null. A
+   * failed write restarts this entity in place (the same actor: death watch frees nothing), and
+   * recovery gives the permit back.
+   */
+  private String fastStartUnwritten;
 
   private TaskEntity(
       String taskId,
@@ -545,13 +556,43 @@ public final class TaskEntity
   // ---------------------------------------------------------------- asked from outside
 
   private ReplyEffect<Event, State> submit(State state, Submit submit) {
+    Submitted submitted = new Submitted(submit.spec(), now());
+    if (tookPermitAtOnce(submitted)) return submitAndStart(submitted, submit.replyTo());
     return Effect()
-        .persist(new Submitted(submit.spec(), now()))
-        .thenRun(submitted -> {
-          runtime.metrics().submitted(submitted.spec().type());
-          scheduleWake(submitted);
+        .persist(submitted)
+        .thenRun(accepted -> {
+          runtime.metrics().submitted(accepted.spec().type());
+          scheduleWake(accepted);
         })
-        .thenReply(submit.replyTo(), submitted -> new Accepted(submitted.toView()));
+        .thenReply(submit.replyTo(), accepted -> new Accepted(accepted.toView()));
+  }
+
+  /**
+   * A new task that is due now, with its type's breaker closed, has nothing to wait for but a
+   * permit: takes one at once if this node's bulkhead has a slot free and nobody waiting.
+   */
+  private boolean tookPermitAtOnce(Submitted submitted) {
+    TaskSpec spec = submitted.spec();
+    boolean due = spec.runAt() == null || !submitted.at().isBefore(spec.runAt());
+    return due
+        && breakerState(runtime.breakers().status(spec.type())) == BreakerState.CLOSED
+        && runtime.bulkheads().tryAcquireNow(spec.type(), context.getSelf(), FIRST_ATTEMPT);
+  }
+
+  /**
+   * The fast path: one journal write for both events instead of two, and no Wake or permit round
+   * trip. The reply shows the task as accepted, already RUNNING its first attempt.
+   */
+  private ReplyEffect<Event, State> submitAndStart(Submitted submitted, ActorRef<SubmitReply> replyTo) {
+    fastStartUnwritten = submitted.spec().type();
+    return Effect()
+        .persist(List.of(submitted, new AttemptStarted(FIRST_ATTEMPT, runtime.nodeName(), submitted.at())))
+        .thenRun(started -> {
+          fastStartUnwritten = null;
+          runtime.metrics().submitted(started.spec().type());
+          begin(started, FIRST_ATTEMPT);
+        })
+        .thenReply(replyTo, started -> new Accepted(started.toView()));
   }
 
   /** Nothing here: answer, then leave at once so that reads of unknown ids are not remembered. */
@@ -629,7 +670,7 @@ public final class TaskEntity
     Optional<TaskType> type = runtime.types().find(state.spec().type());
     if (type.isEmpty()) return startAttempt(attempt); // fails at once, as UNKNOWN_TASK_TYPE
     BreakerStatus breaker = runtime.breakers().status(type.get().name());
-    BreakerState breakerState = breaker == null ? BreakerState.CLOSED : breaker.state();
+    BreakerState breakerState = breakerState(breaker);
     switch (breakerState) {
       case OPEN -> {
         return defer(later(breaker.halfOpenAt()), "the circuit breaker of '" + type.get().name() + "' is open");
@@ -673,6 +714,11 @@ public final class TaskEntity
         .tell(new Bulkhead.Acquire(context.getSelf(), attempt, state.spec().priority(), permitReplies));
   }
 
+  /** A breaker not heard of yet lets attempts run. */
+  private static BreakerState breakerState(BreakerStatus breaker) {
+    return breaker == null ? BreakerState.CLOSED : breaker.state();
+  }
+
   /** Waits for the breaker without spending an attempt. */
   private ReplyEffect<Event, State> defer(Instant until, String reason) {
     return Effect().persist(new Deferred(until, reason, now())).thenRun(this::scheduleWake).thenNoReply();
@@ -698,7 +744,7 @@ public final class TaskEntity
             && state.attempts() + 1 == attempt
             && (state.nextAttemptAt() == null || !now().isBefore(state.nextAttemptAt()));
     if (!stillDue) {
-      release(state, attempt); // cancelled, or started already, meanwhile
+      release(state.spec().type(), attempt); // cancelled, or started already, meanwhile
       return Effect().noReply();
     }
     return startAttempt(attempt);
@@ -707,15 +753,18 @@ public final class TaskEntity
   private ReplyEffect<Event, State> startAttempt(int attempt) {
     return Effect()
         .persist(new AttemptStarted(attempt, runtime.nodeName(), now()))
-        .thenRun(started -> {
-          countFirstStart(started);
-          launch(started, attempt);
-        })
+        .thenRun(started -> begin(started, attempt))
         .thenNoReply();
   }
 
+  /** {@link AttemptStarted} is persisted: counts a first start and runs the handler. */
+  private void begin(State started, int attempt) {
+    countFirstStart(started);
+    launch(started, attempt);
+  }
+
   private ReplyEffect<Event, State> attemptEnded(State state, AttemptEnded ended) {
-    release(state, ended.attempt()); // the handler has returned: its thread is free again
+    release(state.spec().type(), ended.attempt()); // the handler has returned: its thread is free again
     if (!isRunning(state, ended.attempt())) return Effect().noReply(); // timed out or lost before
     timers.cancel(TIMEOUT_TIMER);
     AttemptResult result = ended.result();
@@ -838,7 +887,7 @@ public final class TaskEntity
 
   private void countFirstStart(State started) {
     Attempt first = started.lastAttempt();
-    if (first.number() != 1) return;
+    if (first.number() != FIRST_ATTEMPT) return;
     // A requested delay (delayMs, runAt) is not waiting: count from when the task was due.
     Instant runAt = started.spec().runAt();
     Instant due = runAt != null && runAt.isAfter(started.createdAt()) ? runAt : started.createdAt();
@@ -865,6 +914,7 @@ public final class TaskEntity
   // ---------------------------------------------------------------- effects outside the journal
 
   private void onRecovered(State state) {
+    releaseFastStartOfFailedWrite();
     if (!state.isSubmitted()) return;
     switch (state.status()) {
       case RUNNING -> context.getSelf().tell(new AttemptLost(state.lastAttempt().number()));
@@ -875,6 +925,16 @@ public final class TaskEntity
       }
       case SUCCEEDED, CANCELLED -> scheduleIdlePassivation();
     }
+  }
+
+  /**
+   * Recovering after a failed write of a fast start: its handler never ran, so its permit goes
+   * back. A retried Submit starts over; events that were written after all end as NODE_LOST.
+   */
+  private void releaseFastStartOfFailedWrite() {
+    if (fastStartUnwritten == null) return;
+    release(fastStartUnwritten, FIRST_ATTEMPT);
+    fastStartUnwritten = null;
   }
 
   private void launch(State state, int attempt) {
@@ -929,11 +989,11 @@ public final class TaskEntity
             new TaskError("UNKNOWN_TASK_TYPE", "this node has no task type '" + type + "' configured", false)));
   }
 
-  private void release(State state, int attempt) {
+  private void release(String type, int attempt) {
     runtime
         .types()
-        .find(state.spec().type())
-        .ifPresent(type -> runtime.bulkheads().admission(type.name()).tell(new Bulkhead.Release(context.getSelf(), attempt)));
+        .find(type)
+        .ifPresent(known -> runtime.bulkheads().admission(known.name()).tell(new Bulkhead.Release(context.getSelf(), attempt)));
   }
 
   private void scheduleWake(State state) {

@@ -1,10 +1,16 @@
 package io.steadfast.execution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -89,22 +95,157 @@ class BulkheadTest {
 
   @Test
   void itsCountersMirrorItsUsageForReadersThatDoNotAsk() {
-    AtomicInteger waiting = new AtomicInteger();
-    AtomicInteger inUse = new AtomicInteger();
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 1, 10, waiting, inUse));
+    BulkheadSlots slots = new BulkheadSlots(1);
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
     TestProbe<Bulkhead.Reply> replies = testKit.createTestProbe();
     ActorRef<Void> first = holder();
 
     bulkhead.tell(new Bulkhead.Acquire(first, 1, 5, replies.ref()));
     bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 5, replies.ref()));
     usage(bulkhead); // both handled
-    assertEquals(1, inUse.get());
-    assertEquals(1, waiting.get());
+    assertEquals(1, slots.inUse());
+    assertEquals(1, slots.waiting());
 
     bulkhead.tell(new Bulkhead.Release(first, 1));
     usage(bulkhead);
-    assertEquals(1, inUse.get(), "the waiter took the freed slot");
-    assertEquals(0, waiting.get());
+    assertEquals(1, slots.inUse(), "the waiter took the freed slot");
+    assertEquals(0, slots.waiting());
+  }
+
+  // ---------------------------------------------------------------- fast starts (a slot taken without asking)
+
+  @Test
+  void aFastGrantCountsAgainstTheConcurrencyBeforeAndAfterTheActorAdoptsIt() {
+    BulkheadSlots slots = new BulkheadSlots(2);
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    TestProbe<Bulkhead.Reply> replies = testKit.createTestProbe();
+
+    assertTrue(slots.tryTakeUnqueued());
+    assertEquals(1, slots.inUse(), "counted before the actor hears of it");
+    bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 5, replies.ref())); // reaches the actor before the adopt
+    bulkhead.tell(new Bulkhead.Adopt(holder(), 1));
+    bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 5, replies.ref()));
+
+    replies.expectMessage(new Bulkhead.Granted(1));
+    replies.expectNoMessage(Duration.ofMillis(100));
+    assertEquals(new Bulkhead.Usage("t", 2, 1, 2, 10), usage(bulkhead));
+    assertFalse(slots.tryTakeUnqueued(), "full");
+  }
+
+  @Test
+  void releasingAFastGrantedPermitHandsItsSlotToTheNextWaiter() {
+    BulkheadSlots slots = new BulkheadSlots(1);
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    ActorRef<Void> fast = holder();
+    assertTrue(slots.tryTakeUnqueued());
+    bulkhead.tell(new Bulkhead.Adopt(fast, 1));
+    TestProbe<Bulkhead.Reply> waiter = testKit.createTestProbe();
+    bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 5, waiter.ref()));
+    assertEquals(1, usage(bulkhead).queued());
+
+    bulkhead.tell(new Bulkhead.Release(fast, 1));
+
+    waiter.expectMessage(new Bulkhead.Granted(1));
+    assertEquals(new Bulkhead.Usage("t", 1, 0, 1, 10), usage(bulkhead));
+  }
+
+  @Test
+  void releasingTheLastPermitFreesItsSlotForTheNextFastGrant() {
+    BulkheadSlots slots = new BulkheadSlots(1);
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    ActorRef<Void> fast = holder();
+    assertTrue(slots.tryTakeUnqueued());
+    bulkhead.tell(new Bulkhead.Adopt(fast, 1));
+
+    bulkhead.tell(new Bulkhead.Release(fast, 1));
+
+    assertEquals(0, usage(bulkhead).inUse());
+    assertTrue(slots.tryTakeUnqueued());
+  }
+
+  @Test
+  void aFastGrantedHolderThatStopsGivesItsSlotBack() {
+    BulkheadSlots slots = new BulkheadSlots(1);
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    ActorRef<Void> doomed = holder();
+    assertTrue(slots.tryTakeUnqueued());
+    bulkhead.tell(new Bulkhead.Adopt(doomed, 1));
+    TestProbe<Bulkhead.Reply> waiter = testKit.createTestProbe();
+    ActorRef<Void> waiting = holder();
+    bulkhead.tell(new Bulkhead.Acquire(waiting, 1, 5, waiter.ref()));
+
+    testKit.stop(doomed);
+
+    waiter.expectMessage(new Bulkhead.Granted(1));
+    bulkhead.tell(new Bulkhead.Release(waiting, 1));
+    assertEquals(0, usage(bulkhead).inUse(), "no slot leaked");
+  }
+
+  @Test
+  void aHolderThatStopsBeforeItsAdoptArrivesGivesItsSlotBack() {
+    BulkheadSlots slots = new BulkheadSlots(1);
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    ActorRef<Void> doomed = holder();
+    assertTrue(slots.tryTakeUnqueued());
+    testKit.stop(doomed);
+
+    bulkhead.tell(new Bulkhead.Adopt(doomed, 1));
+
+    awaitInUse(slots, 0);
+  }
+
+  @Test
+  void noFastGrantWhileAnAttemptWaits() {
+    BulkheadSlots slots = new BulkheadSlots(1);
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    TestProbe<Bulkhead.Reply> replies = testKit.createTestProbe();
+    ActorRef<Void> running = holder();
+    ActorRef<Void> waiting = holder();
+    bulkhead.tell(new Bulkhead.Acquire(running, 1, 5, replies.ref()));
+    bulkhead.tell(new Bulkhead.Acquire(waiting, 1, 5, replies.ref()));
+    usage(bulkhead);
+    assertFalse(slots.tryTakeUnqueued());
+
+    bulkhead.tell(new Bulkhead.Release(running, 1));
+    usage(bulkhead);
+    assertFalse(slots.tryTakeUnqueued(), "the freed slot went to the waiter, not to a newcomer");
+
+    bulkhead.tell(new Bulkhead.Release(waiting, 1));
+    usage(bulkhead);
+    assertTrue(slots.tryTakeUnqueued(), "free once nobody waits");
+  }
+
+  @Test
+  void fastGrantsRacingFromManyThreadsNeverExceedTheConcurrency() throws Exception {
+    BulkheadSlots slots = new BulkheadSlots(3);
+    ExecutorService threads = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Boolean>> takes = new ArrayList<>();
+      for (int i = 0; i < 200; i++) takes.add(threads.submit(slots::tryTakeUnqueued));
+      int taken = 0;
+      for (Future<Boolean> take : takes) if (take.get()) taken++;
+      assertEquals(3, taken);
+      assertEquals(3, slots.inUse());
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  private static void awaitInUse(BulkheadSlots slots, int expected) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (slots.inUse() != expected) {
+      if (System.nanoTime() > deadline) throw new AssertionError("in use: " + slots.inUse() + ", expected " + expected);
+      sleepMs(10);
+    }
+  }
+
+  private static void sleepMs(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private ActorRef<Void> holder() {

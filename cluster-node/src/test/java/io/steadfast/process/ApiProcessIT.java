@@ -172,6 +172,17 @@ class ApiProcessIT {
   }
 
   @Test
+  void aTaskDueAtOnceWithAFreeSlotIsAcceptedAlreadyRunningItsFirstAttempt() throws Exception {
+    HttpResponse<String> answer = cluster.post(cluster.node(1), "/api/v1/tasks", "{\"type\":\"noop\"}");
+
+    assertEquals(202, answer.statusCode(), answer.body());
+    JsonNode task = json(answer);
+    assertEquals("RUNNING", task.get("status").asText(), "noop's 64 slots are free here: " + answer.body());
+    assertEquals(1, task.get("attempts").asInt());
+    assertTrue(task.get("history").get(0).get("endedAt").isNull(), answer.body());
+  }
+
+  @Test
   void aSubmittedRetryPolicyOverridesTheTypesAndIsShown() throws Exception {
     HttpResponse<String> answer = cluster.post(cluster.node(1), "/api/v1/tasks",
         "{\"type\":\"flaky\",\"payload\":{\"failTimes\":1},"

@@ -43,8 +43,8 @@ class TaskEntityTest {
         task.kit().<TaskEntity.SubmitReply>runCommand(replyTo -> new TaskEntity.Submit(fixture.spec("noop", "{}"), replyTo));
 
     TaskEntity.Accepted accepted = assertInstanceOf(TaskEntity.Accepted.class, result.reply());
-    assertEquals(TaskStatus.PENDING, accepted.task().status());
-    assertInstanceOf(TaskEntity.Submitted.class, result.event());
+    assertEquals(TaskStatus.RUNNING, accepted.task().status(), "due, and a slot was free: started at once");
+    assertInstanceOf(TaskEntity.Submitted.class, result.events().get(0));
 
     TaskEntity.State done = awaitState(task, s -> s.status() == TaskStatus.SUCCEEDED);
     assertEquals(1, done.attempts());
