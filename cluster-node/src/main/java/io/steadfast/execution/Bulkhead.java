@@ -1,11 +1,11 @@
 package io.steadfast.execution;
 
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.List;
-import java.util.PriorityQueue;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PreRestart;
@@ -77,9 +77,12 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
   private final String type;
   private final int maxQueue;
   private final BulkheadSlots slots;
+  // Every operation is O(1) or O(log n): under load thousands of attempts wait here.
   private final Set<Permit> granted = new HashSet<>();
-  private final PriorityQueue<Waiting> queue = new PriorityQueue<>(HIGHEST_PRIORITY_THEN_OLDEST);
-  private final Set<ActorRef<?>> watched = new HashSet<>();
+  private final TreeSet<Waiting> queue = new TreeSet<>(HIGHEST_PRIORITY_THEN_OLDEST);
+  private final Map<Permit, Waiting> waiting = new HashMap<>();
+  /** The permits each holder has or waits for; a holder is watched while it has any. */
+  private final Map<ActorRef<?>, Set<Permit>> permitsByHolder = new HashMap<>();
   private long sequence;
 
   private Bulkhead(ActorContext<Command> context, String type, int maxQueue, BulkheadSlots slots) {
@@ -105,15 +108,16 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
     Permit permit = new Permit(acquire.holder(), acquire.attempt());
     if (granted.contains(permit)) {
       acquire.replyTo().tell(new Granted(acquire.attempt())); // a repeated ask: answer it again
-    } else if (isQueued(permit)) {
+    } else if (waiting.containsKey(permit)) {
       return this; // already waiting; it will be answered when its turn comes
     } else if (slots.tryTake()) {
-      watch(acquire.holder());
-      granted.add(permit);
+      grant(permit);
       acquire.replyTo().tell(new Granted(acquire.attempt()));
     } else if (queue.size() < maxQueue) {
-      watch(acquire.holder());
-      queue.add(new Waiting(permit, acquire.priority(), sequence++, acquire.replyTo()));
+      Waiting entry = new Waiting(permit, acquire.priority(), sequence++, acquire.replyTo());
+      queue.add(entry);
+      waiting.put(permit, entry);
+      track(permit);
     } else {
       acquire.replyTo().tell(
           new Rejected(acquire.attempt(), "bulkhead of type '" + type + "' is full: " + slots.concurrency()
@@ -124,29 +128,39 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
   }
 
   private Behavior<Command> adopt(Adopt adopt) {
-    watch(adopt.holder());
-    if (!granted.add(new Permit(adopt.holder(), adopt.attempt()))) freeSlot(); // held already: one slot is enough
+    Permit permit = new Permit(adopt.holder(), adopt.attempt());
+    if (granted.contains(permit)) freeSlot(); // held already: one slot is enough
+    else grant(permit);
     return this;
   }
 
   private Behavior<Command> release(Release release) {
     Permit permit = new Permit(release.holder(), release.attempt());
-    if (granted.remove(permit)) freeSlot();
-    else queue.removeIf(w -> w.permit().equals(permit));
-    unwatchIfIdle(release.holder());
+    if (granted.remove(permit)) {
+      untrack(permit);
+      freeSlot();
+    } else {
+      Waiting entry = waiting.remove(permit);
+      if (entry != null) {
+        queue.remove(entry);
+        untrack(permit);
+      }
+    }
     publishWaiting();
     return this;
   }
 
   private Behavior<Command> holderStopped(HolderStopped stopped) {
+    Set<Permit> permits = permitsByHolder.remove(stopped.holder());
+    if (permits == null) return this;
     // Its own waiting attempts go first, so that none of its freed slots is handed back to it.
-    queue.removeIf(w -> w.permit().holder().equals(stopped.holder()));
-    List<Permit> held = granted.stream().filter(permit -> permit.holder().equals(stopped.holder())).toList();
-    held.forEach(permit -> {
-      granted.remove(permit);
-      freeSlot();
-    });
-    watched.remove(stopped.holder());
+    for (Permit permit : permits) {
+      Waiting entry = waiting.remove(permit);
+      if (entry != null) queue.remove(entry);
+    }
+    for (Permit permit : permits) {
+      if (granted.remove(permit)) freeSlot();
+    }
     publishWaiting();
     return this;
   }
@@ -176,29 +190,35 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
    * start, which takes free slots without asking, must never find one while an attempt waits.
    */
   private void freeSlot() {
-    Waiting next = queue.poll();
+    Waiting next = queue.pollFirst();
     if (next == null) {
       slots.free();
       return;
     }
-    granted.add(next.permit());
+    waiting.remove(next.permit());
+    granted.add(next.permit()); // still tracked for its holder, now as held
     next.replyTo().tell(new Granted(next.permit().attempt()));
   }
 
-  private boolean isQueued(Permit permit) {
-    for (Iterator<Waiting> it = queue.iterator(); it.hasNext(); ) {
-      if (it.next().permit().equals(permit)) return true;
-    }
-    return false;
+  private void grant(Permit permit) {
+    granted.add(permit);
+    track(permit);
   }
 
-  private void watch(ActorRef<?> holder) {
-    if (watched.add(holder)) getContext().watchWith(holder, new HolderStopped(holder));
+  /** Its holder is watched while it holds or waits for any permit, so that its death frees them. */
+  private void track(Permit permit) {
+    permitsByHolder
+        .computeIfAbsent(permit.holder(), holder -> {
+          getContext().watchWith(holder, new HolderStopped(holder));
+          return new HashSet<>();
+        })
+        .add(permit);
   }
 
-  private void unwatchIfIdle(ActorRef<?> holder) {
-    boolean holds = granted.stream().anyMatch(permit -> permit.holder().equals(holder));
-    boolean waits = queue.stream().anyMatch(w -> w.permit().holder().equals(holder));
-    if (!holds && !waits && watched.remove(holder)) getContext().unwatch(holder);
+  private void untrack(Permit permit) {
+    Set<Permit> permits = permitsByHolder.get(permit.holder());
+    if (permits == null || !permits.remove(permit) || !permits.isEmpty()) return;
+    permitsByHolder.remove(permit.holder());
+    getContext().unwatch(permit.holder());
   }
 }

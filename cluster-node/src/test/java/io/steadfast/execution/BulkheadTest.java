@@ -80,6 +80,35 @@ class BulkheadTest {
   }
 
   @Test
+  void aWaiterThatGivesUpOrStopsLeavesTheQueueAndGetsNoSlot() {
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 1, 10));
+    ActorRef<Void> running = holder();
+    TestProbe<Bulkhead.Reply> first = testKit.createTestProbe();
+    bulkhead.tell(new Bulkhead.Acquire(running, 1, 5, first.ref()));
+    first.expectMessage(new Bulkhead.Granted(1));
+
+    ActorRef<Void> cancelled = holder();
+    ActorRef<Void> doomed = holder();
+    TestProbe<Bulkhead.Reply> gaveUp = testKit.createTestProbe();
+    TestProbe<Bulkhead.Reply> stopped = testKit.createTestProbe();
+    TestProbe<Bulkhead.Reply> patient = testKit.createTestProbe();
+    bulkhead.tell(new Bulkhead.Acquire(cancelled, 1, 9, gaveUp.ref()));
+    bulkhead.tell(new Bulkhead.Acquire(doomed, 1, 9, stopped.ref()));
+    bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 1, patient.ref()));
+    assertEquals(3, usage(bulkhead).queued());
+
+    bulkhead.tell(new Bulkhead.Release(cancelled, 1)); // e.g. cancelled while it waited
+    testKit.stop(doomed);
+    awaitQueued(bulkhead, 1);
+
+    bulkhead.tell(new Bulkhead.Release(running, 1));
+    patient.expectMessage(new Bulkhead.Granted(1));
+    gaveUp.expectNoMessage(Duration.ZERO);
+    stopped.expectNoMessage(Duration.ZERO);
+    assertEquals(new Bulkhead.Usage("t", 1, 0, 1, 10), usage(bulkhead));
+  }
+
+  @Test
   void askingAgainForAHeldPermitIsAnsweredWithoutTakingASecondSlot() {
     ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 1, 10));
     ActorRef<Void> holder = holder();
@@ -231,21 +260,18 @@ class BulkheadTest {
     }
   }
 
-  private static void awaitInUse(BulkheadSlots slots, int expected) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (slots.inUse() != expected) {
-      if (System.nanoTime() > deadline) throw new AssertionError("in use: " + slots.inUse() + ", expected " + expected);
-      sleepMs(10);
-    }
+  private void awaitInUse(BulkheadSlots slots, int expected) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(expected, slots.inUse(), "slots in use");
+      return null;
+    });
   }
 
-  private static void sleepMs(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+  private void awaitQueued(ActorRef<Bulkhead.Command> bulkhead, int expected) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(expected, usage(bulkhead).queued(), "attempts queued");
+      return null;
+    });
   }
 
   private ActorRef<Void> holder() {
