@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.IntStream;
 
 /**
  * The nodes' task API, and nothing else of theirs. Requests go round-robin over the nodes given;
@@ -110,8 +114,8 @@ final class Api {
    */
   CompletableFuture<List<String>> submitBatch(List<ObjectNode> bodies, int salt) {
     String[] ids = new String[bodies.size()];
-    List<Integer> all = java.util.stream.IntStream.range(0, bodies.size()).boxed().toList();
-    return submitBatch(bodies, all, ids, salt, 1).thenApply(done -> java.util.Arrays.asList(ids));
+    List<Integer> all = IntStream.range(0, bodies.size()).boxed().toList();
+    return submitBatch(bodies, all, ids, salt, 1).thenApply(done -> Arrays.asList(ids));
   }
 
   private CompletableFuture<Void> submitBatch(List<ObjectNode> bodies, List<Integer> pending, String[] ids, int salt, int tries) {
@@ -148,7 +152,7 @@ final class Api {
   private List<Integer> takeAccepted(String body, List<Integer> pending, String[] ids) {
     try {
       JsonNode results = JSON.readTree(body).get("results");
-      List<Integer> again = new java.util.ArrayList<>();
+      List<Integer> again = new ArrayList<>();
       for (JsonNode result : results) {
         int index = pending.get(result.get("index").asInt());
         int status = result.get("status").asInt();
@@ -161,7 +165,7 @@ final class Api {
       }
       return again;
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -169,7 +173,7 @@ final class Api {
     try {
       return JSON.readTree(view).get("id").asText();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
