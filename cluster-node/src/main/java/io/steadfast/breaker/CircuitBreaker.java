@@ -108,7 +108,8 @@ public final class CircuitBreaker
     ClusterSharding.get(system)
         .init(Entity.of(ENTITY_KEY, entity ->
                 create(entity.getEntityId(), settings.apply(entity.getEntityId()), changes, nodeName, clock))
-            .withSettings(ClusterShardingSettings.create(system).withRememberEntities(false)));
+            .withSettings(ClusterShardingSettings.create(system).withRememberEntities(false))
+            .withAllocationStrategy(new PinnedShardAllocation()));
   }
 
   public static EntityRef<Command> ref(ActorSystem<?> system, String type) {
