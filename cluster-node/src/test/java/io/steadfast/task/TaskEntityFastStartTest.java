@@ -5,7 +5,6 @@ import static io.steadfast.task.TaskEntityFixture.submit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.steadfast.breaker.BreakerSettings;
 import io.steadfast.breaker.BreakerStatus;
@@ -161,10 +160,9 @@ class TaskEntityFastStartTest {
   }
 
   private void awaitInUse(String type, int expected) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (fixture.runtime.bulkheads().inUse(type) != expected) {
-      if (System.nanoTime() > deadline) fail(type + " slots in use: " + fixture.runtime.bulkheads().inUse(type));
-      TaskEntityFixture.sleep(20);
-    }
+    fixture.actorTestKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      assertEquals(expected, fixture.runtime.bulkheads().inUse(type), type + " slots in use");
+      return null;
+    });
   }
 }
