@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -78,21 +79,15 @@ public final class TaskRoutes extends AllDirectives {
         PathMatchers.segment("api").slash("v1").slash("tasks"),
         () ->
             concat(
-                pathEndOrSingleSlash(() -> post(() -> guards.jsonBody(this::submit))),
-                path("batch", () -> post(() -> guards.jsonBody(this::submitBatch))),
+                pathEndOrSingleSlash(() -> post(() -> guards.jsonBody(body -> parsed(body, this::submit)))),
+                path("batch", () -> post(() -> guards.jsonBody(body -> parsed(body, this::submitBatch)))),
                 path(PathMatchers.segment(), id -> get(() -> read(id))),
                 path(PathMatchers.segment().slash("cancel"), id -> post(() -> cancel(id)))));
   }
 
   // ---------------------------------------------------------------- submit
 
-  private Route submit(String body) {
-    JsonNode request;
-    try {
-      request = mapper.readTree(body);
-    } catch (JsonProcessingException e) {
-      return malformed(e);
-    }
+  private Route submit(JsonNode request) {
     SubmissionParser.Result parsed = parser.parse(request);
     if (!(parsed instanceof SubmissionParser.Parsed ok)) {
       return complete(errors.response(StatusCodes.BAD_REQUEST, SubmissionParser.errorOf(parsed)));
@@ -116,13 +111,7 @@ public final class TaskRoutes extends AllDirectives {
    * all at once. The answer (200) lists every task's own status; nothing is submitted if any
    * task is invalid (400).
    */
-  private Route submitBatch(String body) {
-    JsonNode request;
-    try {
-      request = mapper.readTree(body);
-    } catch (JsonProcessingException e) {
-      return malformed(e);
-    }
+  private Route submitBatch(JsonNode request) {
     SubmissionParser.BatchResult parsed = parser.parseBatch(request, maxBatchSize);
     if (parsed instanceof SubmissionParser.InvalidBatch invalid) {
       return reject(StatusCodes.BAD_REQUEST, "invalid_batch", invalid.message(),
@@ -197,8 +186,15 @@ public final class TaskRoutes extends AllDirectives {
     return retryAfter == null ? route : respondWithHeader(RetryAfter.create(retryAfter.toSeconds()), () -> route);
   }
 
-  private Route malformed(JsonProcessingException e) {
-    return reject(StatusCodes.BAD_REQUEST, "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage(), null);
+  /** The body as JSON for {@code inner}, or 400 malformed_json. */
+  private Route parsed(String body, Function<JsonNode, Route> inner) {
+    JsonNode request;
+    try {
+      request = mapper.readTree(body);
+    } catch (JsonProcessingException e) {
+      return reject(StatusCodes.BAD_REQUEST, "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage(), null);
+    }
+    return inner.apply(request);
   }
 
   /**

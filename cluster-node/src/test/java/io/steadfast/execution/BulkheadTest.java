@@ -165,9 +165,7 @@ class BulkheadTest {
   void releasingAFastGrantedPermitHandsItsSlotToTheNextWaiter() {
     BulkheadSlots slots = new BulkheadSlots(1);
     ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
-    ActorRef<Void> fast = holder();
-    assertTrue(slots.tryTakeUnqueued());
-    bulkhead.tell(new Bulkhead.Adopt(fast, 1));
+    ActorRef<Void> fast = fastStarted(slots, bulkhead);
     TestProbe<Bulkhead.Reply> waiter = testKit.createTestProbe();
     bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 5, waiter.ref()));
     assertEquals(1, usage(bulkhead).queued());
@@ -182,9 +180,7 @@ class BulkheadTest {
   void releasingTheLastPermitFreesItsSlotForTheNextFastGrant() {
     BulkheadSlots slots = new BulkheadSlots(1);
     ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
-    ActorRef<Void> fast = holder();
-    assertTrue(slots.tryTakeUnqueued());
-    bulkhead.tell(new Bulkhead.Adopt(fast, 1));
+    ActorRef<Void> fast = fastStarted(slots, bulkhead);
 
     bulkhead.tell(new Bulkhead.Release(fast, 1));
 
@@ -196,9 +192,7 @@ class BulkheadTest {
   void aFastGrantedHolderThatStopsGivesItsSlotBack() {
     BulkheadSlots slots = new BulkheadSlots(1);
     ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
-    ActorRef<Void> doomed = holder();
-    assertTrue(slots.tryTakeUnqueued());
-    bulkhead.tell(new Bulkhead.Adopt(doomed, 1));
+    ActorRef<Void> doomed = fastStarted(slots, bulkhead);
     TestProbe<Bulkhead.Reply> waiter = testKit.createTestProbe();
     ActorRef<Void> waiting = holder();
     bulkhead.tell(new Bulkhead.Acquire(waiting, 1, 5, waiter.ref()));
@@ -272,6 +266,14 @@ class BulkheadTest {
       assertEquals(expected, usage(bulkhead).queued(), "attempts queued");
       return null;
     });
+  }
+
+  /** A holder that took a slot without asking, as a new task's fast start does, and told the actor. */
+  private ActorRef<Void> fastStarted(BulkheadSlots slots, ActorRef<Bulkhead.Command> bulkhead) {
+    ActorRef<Void> holder = holder();
+    assertTrue(slots.tryTakeUnqueued());
+    bulkhead.tell(new Bulkhead.Adopt(holder, 1));
+    return holder;
   }
 
   private ActorRef<Void> holder() {
