@@ -80,8 +80,11 @@ die() {
 CLUSTER_STARTED=0
 SAMPLER_PID=
 
+# STEADFAST_KEEP_RUNNING=0: no node restarts by itself in the middle of a measurement (recovery
+# measures the cluster with node 2 down, then starts it again with start-node).
 cluster() {
-  STEADFAST_PORT_OFFSET=$OFFSET STEADFAST_RUN_DIR=$RUN_DIR STEADFAST_JAVA_OPTS=$(node_opts) "$CLUSTER_SH" "$@"
+  STEADFAST_PORT_OFFSET=$OFFSET STEADFAST_RUN_DIR=$RUN_DIR STEADFAST_JAVA_OPTS=$(node_opts) STEADFAST_KEEP_RUNNING=0 \
+    "$CLUSTER_SH" "$@"
 }
 
 node_opts() {
@@ -188,14 +191,51 @@ steady_rate() {
   fi
 }
 
+# CPU time (user + system, in clock ticks) used so far by the processes of a pid file pattern
+# (node-* or h2): read from /proc, so it is what the cluster itself spent, whatever else the
+# machine runs.
+cpu_ticks() {
+  local file pid stat total=0 fields
+  for file in "$RUN_DIR"/pids/$1.pid; do
+    [[ -e $file ]] || continue
+    pid=$(<"$file")
+    [[ $pid =~ ^[0-9]+$ ]] || continue
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    # After "pid (command) " the fields start at the state (field 3): utime is 14, stime 15.
+    read -r -a fields <<<"${stat##*) }"
+    total=$((total + fields[11] + fields[12]))
+  done
+  echo "$total"
+}
+
+# Prints the CPU the nodes and the H2 server spent per task since the tick counts given.
+report_cpu_per_task() {
+  local scenario=$1 tasks=$2 nodes_before=$3 h2_before=$4 hz
+  hz=$(getconf CLK_TCK)
+  awk -v s="$scenario" -v t="$tasks" -v n="$(($(cpu_ticks 'node-*') - nodes_before))" \
+      -v h="$(($(cpu_ticks h2) - h2_before))" -v hz="$hz" 'BEGIN {
+    printf "BENCH %s_cpu_ms_per_task_nodes %.2f ms\n", s, n * 1000 / hz / t
+    printf "BENCH %s_cpu_ms_per_task_h2 %.2f ms\n", s, h * 1000 / hz / t
+    printf "BENCH %s_cpu_ms_per_task %.2f ms\n", s, (n + h) * 1000 / hz / t
+  }' | tee -a "$RESULTS"
+}
+
 run_scenario() {
-  local scenario=$1
+  local scenario=$1 nodes_cpu h2_cpu
   echo
   echo "=== $scenario (load average $(cut -d' ' -f1-3 /proc/loadavg)) ==="
+  nodes_cpu=$(cpu_ticks 'node-*')
+  h2_cpu=$(cpu_ticks h2)
   case $scenario in
-    throughput) bench throughput --tasks="${BENCH_NOOP_TASKS:-20000}" --warmup-tasks="${BENCH_WARMUP_TASKS:-2000}" ;;
-    batch) bench batch --tasks="${BENCH_NOOP_TASKS:-20000}" --batch-size="${BENCH_BATCH_SIZE:-100}" \
-      --batches-in-flight="${BENCH_BATCHES_IN_FLIGHT:-4}" ;;
+    throughput)
+      bench throughput --tasks="${BENCH_NOOP_TASKS:-20000}" --warmup-tasks="${BENCH_WARMUP_TASKS:-2000}"
+      report_cpu_per_task throughput $((${BENCH_NOOP_TASKS:-20000} + ${BENCH_WARMUP_TASKS:-2000})) "$nodes_cpu" "$h2_cpu"
+      ;;
+    batch)
+      bench batch --tasks="${BENCH_NOOP_TASKS:-20000}" --batch-size="${BENCH_BATCH_SIZE:-100}" \
+        --batches-in-flight="${BENCH_BATCHES_IN_FLIGHT:-4}"
+      report_cpu_per_task batch "${BENCH_NOOP_TASKS:-20000}" "$nodes_cpu" "$h2_cpu"
+      ;;
     latency) bench latency --rate="$(steady_rate)" --seconds="${BENCH_LATENCY_SECONDS:-20}" ;;
     retry) bench retry --tasks="${BENCH_RETRY_TASKS:-5000}" ;;
     schedule) bench schedule ;;

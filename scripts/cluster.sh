@@ -11,11 +11,20 @@ readonly DEFAULT_NODES=3
 readonly MAX_NODES=20
 readonly STOP_TIMEOUT_S=30
 readonly H2_START_TIMEOUT_S=30
+# A supervisor restarts a node whose JVM exited after a backoff: 1 s, doubled after each exit up
+# to 30 s, and 1 s again once the node had run 60 s. A crash loop slows down; a rare crash (or a
+# downing by the split-brain resolver) is repaired at once.
+readonly RESTART_DELAY_MIN_S=1
+readonly RESTART_DELAY_MAX_S=30
+readonly HEALTHY_RUN_S=60
 
 # The checkout is this script's parent directory, wherever the script is called from.
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 CHECKOUT=$(dirname "$SCRIPT_DIR")
-readonly SCRIPT_DIR CHECKOUT
+SCRIPT_NAME=${BASH_SOURCE[0]##*/}
+readonly SCRIPT_DIR CHECKOUT SCRIPT_NAME
+# Supervisors run this script again (command _supervise), so they need its path.
+readonly SCRIPT_PATH=$SCRIPT_DIR/$SCRIPT_NAME
 
 RUN_DIR=${STEADFAST_RUN_DIR:-$CHECKOUT/run}
 # Nodes get the run dir as a -D option and must see the same directory whatever their cwd.
@@ -26,10 +35,18 @@ readonly LOG_DIR=$RUN_DIR/logs
 readonly H2_DIR=$RUN_DIR/h2
 readonly SIZE_FILE=$RUN_DIR/cluster-size
 readonly OFFSET_FILE=$RUN_DIR/port-offset
+readonly KEEP_RUNNING_FILE=$RUN_DIR/keep-running
+# Per node: the supervisor's pid, its restart count and, while it waits, when it restarts the node.
+# Not in $PID_DIR: other scripts read every pids/*.pid as a JVM (bench.sh samples their memory).
+readonly SUP_DIR=$RUN_DIR/supervisors
+# Created by 'stop' (holding its pid) before anything is stopped: no supervisor restarts a node
+# while it exists, and one that sees it ends.
+readonly STOP_MARKER=$RUN_DIR/stop-requested
 
 PORT_OFFSET=${STEADFAST_PORT_OFFSET:-0}
 readonly JAVA_OPTS=${STEADFAST_JAVA_OPTS:--Xmx384m}
 readonly READY_TIMEOUT_S=${STEADFAST_READY_TIMEOUT:-90}
+KEEP_RUNNING=${STEADFAST_KEEP_RUNNING:-1}
 
 readonly NODE_JAR=$CHECKOUT/cluster-node/target/cluster-node.jar
 readonly LIB_DIR=$CHECKOUT/cluster-node/target/lib
@@ -39,11 +56,16 @@ usage() {
 Usage: ${0##*/} <command> [argument]
 
 Commands:
-  start [N]       build if needed, start the H2 server and N nodes (default $DEFAULT_NODES), wait until ready
-  stop            stop every node gracefully (SIGTERM, SIGKILL after ${STOP_TIMEOUT_S} s), then the H2 server
-  kill I          SIGKILL node I (simulates a crash)
-  start-node I    start node I again with the cluster's seed list and wait until it is ready
-  status          process and readiness of each node and of the H2 server; cluster members
+  start [N]       build if needed, start the H2 server and N nodes (default $DEFAULT_NODES), wait until ready;
+                  each node runs under a supervisor that restarts it when its JVM exits
+  stop            stop the supervisors, every node gracefully (SIGTERM, SIGKILL after ${STOP_TIMEOUT_S} s),
+                  then the H2 server
+  kill I          SIGKILL node I's JVM (simulates a crash); its supervisor restarts it after the backoff
+                  (with STEADFAST_KEEP_RUNNING=0 it ends the supervisor first: node I stays down)
+  start-node I    start node I again with the cluster's seed list and wait until it is ready; if its
+                  supervisor is waiting to restart it, it restarts it now; if it already runs under its
+                  supervisor, just wait until it is ready
+  status          process, readiness and restarts of each node and of the H2 server; cluster members
   logs I|h2       follow the log of node I or of the H2 server
   help            this text
 
@@ -55,6 +77,11 @@ Environment:
   STEADFAST_RUN_DIR       pids, logs and database (default: $CHECKOUT/run)
   STEADFAST_JAVA_OPTS     JVM options of each node (default: -Xmx384m)
   STEADFAST_READY_TIMEOUT seconds to wait for nodes to become ready (default: 90)
+  STEADFAST_KEEP_RUNNING  1 (default): a supervisor restarts a node whose JVM exits (a crash, a downing
+                          by the split-brain resolver), after ${RESTART_DELAY_MIN_S} s, doubling up to ${RESTART_DELAY_MAX_S} s, and ${RESTART_DELAY_MIN_S} s again
+                          once it had run ${HEALTHY_RUN_S} s; 0: no supervisors, a node that exits stays
+                          down. start-node follows what the cluster was started with unless it is set;
+                          'STEADFAST_KEEP_RUNNING=0 ${0##*/} kill I' keeps node I down
 EOF
 }
 
@@ -79,6 +106,15 @@ is_uint() {
   [[ $1 =~ ^[0-9]+$ ]]
 }
 
+# True if nodes started now get a supervisor that restarts them (STEADFAST_KEEP_RUNNING).
+keep_running() {
+  case $KEEP_RUNNING in
+    1) return 0 ;;
+    0) return 1 ;;
+    *) die "STEADFAST_KEEP_RUNNING must be 0 or 1, got '$KEEP_RUNNING'" ;;
+  esac
+}
+
 # Node numbers are 1-based; ${2} is the cluster size they must not exceed.
 require_node_number() {
   local i=$1 n=$2
@@ -93,7 +129,7 @@ api_port() { echo $((8080 + $1 + PORT_OFFSET)); }
 mgmt_port() { echo $((8560 + $1 + PORT_OFFSET)); }
 remoting_port() { echo $((2550 + $1 + PORT_OFFSET)); }
 h2_port() { echo $((9092 + PORT_OFFSET)); }
-h2_url() { echo "jdbc:h2:tcp://$HOST:$(h2_port)/steadfast;DATABASE_TO_UPPER=false"; }
+h2_url() { echo "jdbc:h2:tcp://$HOST:$(h2_port)/steadfast;DATABASE_TO_UPPER=false;WRITE_DELAY=0"; }
 
 # True if something listens on the TCP port (on any address, so a wildcard listener counts too).
 port_in_use() {
@@ -135,13 +171,25 @@ node_ready() {
 pid_file() { echo "$PID_DIR/$1.pid"; }
 log_file() { echo "$LOG_DIR/$1.log"; }
 
+# Prints the pid a pid file holds, or nothing.
+pid_in_file() {
+  local pid
+  [[ -f $1 ]] || return 0
+  pid=$(<"$1")
+  if is_uint "$pid"; then echo "$pid"; fi
+}
+
 # Prints the pid recorded for a process name (node-1, h2), or nothing.
 recorded_pid() {
-  local file pid
-  file=$(pid_file "$1")
-  [[ -f $file ]] || return 0
-  pid=$(<"$file")
-  if is_uint "$pid"; then echo "$pid"; fi
+  pid_in_file "$(pid_file "$1")"
+}
+
+# Writes a small file whole (through a rename): a reader never sees it empty or half written.
+write_file() {
+  local file=$1
+  shift
+  echo "$*" >"$file.tmp.$$"
+  mv -f "$file.tmp.$$" "$file"
 }
 
 # The marker a process's command line must contain to be ours: pids get reused, so a pid file
@@ -230,6 +278,70 @@ terminate() {
   for name in "$@"; do rm -f "$(pid_file "$name")"; done
 }
 
+# --- supervisor files ---------------------------------------------------------------------------
+
+supervisor_pid_file() { echo "$SUP_DIR/node-$1.pid"; }
+restarts_file() { echo "$SUP_DIR/node-$1.restarts"; }
+# "EPOCH DELAY": when the supervisor restarts node I, and the backoff it chose; only while it waits.
+restart_at_file() { echo "$SUP_DIR/node-$1.restart-at"; }
+
+recorded_supervisor_pid() {
+  pid_in_file "$(supervisor_pid_file "$1")"
+}
+
+# True if pid is alive (not a zombie) and is the supervisor of node i of this run dir, by the
+# command line start_supervisor gives it: as for the JVMs, a pid file alone proves nothing.
+is_our_supervisor() {
+  local i=$1 pid=$2 stat args
+  stat=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
+  [[ $stat != Z* ]] || return 1
+  args=$(ps -ww -o args= -p "$pid" 2>/dev/null) || return 1
+  [[ $args == *"/$SCRIPT_NAME _supervise $i $RUN_DIR" ]]
+}
+
+# Prints the pid of node i's supervisor if it is running, or nothing.
+running_supervisor() {
+  local pid
+  pid=$(recorded_supervisor_pid "$1")
+  if [[ -n $pid ]] && is_our_supervisor "$1" "$pid"; then echo "$pid"; fi
+}
+
+# How many times node i's supervisor has seen its JVM exit (0 without a supervisor).
+restart_count() {
+  local file n
+  file=$(restarts_file "$1")
+  if [[ -f $file ]]; then n=$(<"$file"); fi
+  if is_uint "${n:-}"; then echo "$n"; else echo 0; fi
+}
+
+# Numbers of the nodes with a supervisor pid file.
+supervised_nodes() {
+  local file name
+  for file in "$SUP_DIR"/node-*.pid; do
+    [[ -e $file ]] || continue
+    name=${file##*/node-}
+    echo "${name%.pid}"
+  done
+}
+
+# True while a 'stop' of this run dir runs: its marker holds the pid of a live 'stop' command.
+stop_in_progress() {
+  local pid args
+  pid=$(pid_in_file "$STOP_MARKER")
+  [[ -n $pid ]] || return 1
+  args=$(ps -ww -o args= -p "$pid" 2>/dev/null) || return 1
+  [[ $args == *"$SCRIPT_NAME stop"* ]]
+}
+
+# Before supervisors are started: a marker left by a 'stop' that did not finish (interrupted)
+# would end them at once.
+clear_stop_marker() {
+  if stop_in_progress; then
+    die "a '${0##*/} stop' of $RUN_DIR is under way (pid $(pid_in_file "$STOP_MARKER")); try again once it is done"
+  fi
+  rm -f "$STOP_MARKER"
+}
+
 # --- cluster state ------------------------------------------------------------------------------
 
 # Names of every process with a pid file, nodes first, h2 last.
@@ -250,6 +362,11 @@ cluster_size() {
   n=$(<"$SIZE_FILE")
   is_uint "$n" || die "$SIZE_FILE is corrupt"
   echo "$n"
+}
+
+# A node started again gets a supervisor if the cluster's nodes got one, unless told otherwise.
+use_recorded_keep_running() {
+  if [[ -z ${STEADFAST_KEEP_RUNNING:-} && -f $KEEP_RUNNING_FILE ]]; then KEEP_RUNNING=$(<"$KEEP_RUNNING_FILE"); fi
 }
 
 # The running cluster's ports follow the offset it was started with, whatever the environment says.
@@ -327,10 +444,19 @@ wait_for_h2() {
   done
 }
 
-# Starts node i of an n-node cluster in the background; its output goes to its log (appended
-# when $3 is "append", so the log of a killed node survives its restart).
+utc_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+# Appends a line to node i's log, telling what this script did to the node.
+log_event() {
+  echo "=== cluster.sh: $2 ===" >>"$(log_file "node-$1")"
+}
+
+# Starts node i of an n-node cluster in the background and records its pid (also in LAUNCHED_PID,
+# for a supervisor, whose child it is). Its output is appended to its log: the log of a node that
+# exited survives its restart; 'start' empties the logs first.
+LAUNCHED_PID=
 launch_node() {
-  local i=$1 n=$2 mode=${3:-truncate} log j
+  local i=$1 n=$2 log j
   log=$(log_file "node-$i")
   local java_opts
   read -r -a java_opts <<<"$JAVA_OPTS"
@@ -340,11 +466,6 @@ launch_node() {
   for ((j = 1; j <= n; j++)); do
     seeds+=("-Dpekko.cluster.seed-nodes.$((j - 1))=pekko://steadfast@$HOST:$(remoting_port "$j")")
   done
-  if [[ $mode == append ]]; then
-    echo "=== cluster.sh start-node $i at $(date -u +%Y-%m-%dT%H:%M:%SZ) ===" >>"$log"
-  else
-    : >"$log"
-  fi
   nohup java "${java_opts[@]}" -cp "$NODE_JAR:$LIB_DIR/*" \
     -Dsteadfast.run-dir="$RUN_DIR" \
     -Dsteadfast.node.host="$HOST" \
@@ -354,23 +475,138 @@ launch_node() {
     -Dsteadfast.db.url="$(h2_url)" \
     "${seeds[@]}" \
     "$MAIN_CLASS" >>"$log" 2>&1 </dev/null &
-  echo "$!" >"$(pid_file "node-$i")"
+  LAUNCHED_PID=$!
+  echo "$LAUNCHED_PID" >"$(pid_file "node-$i")"
+}
+
+# Starts the supervisor of node i (supervise_node) in the background, as this script with the
+# internal command _supervise, in a session of its own (setsid): it must neither hold the terminal
+# of 'start' nor get its signals, and it outlives this script. Its output goes to the node's log.
+start_supervisor() {
+  local i=$1
+  mkdir -p "$SUP_DIR"
+  rm -f "$(restarts_file "$i")" "$(restart_at_file "$i")"
+  STEADFAST_RUN_DIR=$RUN_DIR STEADFAST_PORT_OFFSET=$PORT_OFFSET \
+    setsid "$BASH" "$SCRIPT_PATH" _supervise "$i" "$RUN_DIR" </dev/null >>"$(log_file "node-$i")" 2>&1 &
+  # setsid does not fork here (a background job leads no process group), so $! is the supervisor;
+  # it writes its pid again itself.
+  write_file "$(supervisor_pid_file "$i")" "$!"
+}
+
+# --- supervising -------------------------------------------------------------------------------
+
+SUPERVISOR_STOP=0 # set by SIGTERM
+RESTART_NOW=0     # set by SIGUSR1 (start-node)
+CHILD_STATUS=
+
+# The supervisor of node i of an n-node cluster: launches the node's JVM, waits for it and, when
+# it exits and no stop was requested, tells so in the node's log and launches it again after the
+# backoff. SIGTERM or the stop marker: it launches nothing more and ends once its JVM has exited
+# ('stop' stops the JVMs). SIGUSR1 ends a backoff early.
+supervise_node() {
+  local i=$1 n=$2 delay=$RESTART_DELAY_MIN_S restarts=0 started
+  trap 'SUPERVISOR_STOP=1' TERM INT HUP
+  trap 'RESTART_NOW=1' USR1
+  # shellcheck disable=SC2064 # $i now: the trap runs after this function (and its locals) ended
+  trap "supervisor_exit $i" EXIT
+  mkdir -p "$SUP_DIR"
+  write_file "$(supervisor_pid_file "$i")" "$$"
+  write_file "$(restarts_file "$i")" "$restarts"
+  while ! supervisor_stopping; do
+    rm -f "$(restart_at_file "$i")"
+    RESTART_NOW=0
+    started=$SECONDS
+    launch_node "$i" "$n"
+    # 'stop' reads the pid files after it created its marker: a JVM launched as it did so may
+    # have been missed, so the supervisor that sees the marker now stops that JVM itself.
+    if supervisor_stopping; then kill -TERM "$LAUNCHED_PID" 2>/dev/null || true; fi
+    wait_for_child "$LAUNCHED_PID"
+    if supervisor_stopping; then break; fi
+    if ((SECONDS - started >= HEALTHY_RUN_S)); then delay=$RESTART_DELAY_MIN_S; fi
+    restarts=$((restarts + 1))
+    write_file "$(restarts_file "$i")" "$restarts"
+    write_file "$(restart_at_file "$i")" "$(($(date +%s) + delay)) $delay"
+    log_event "$i" "node $i exited (code $CHILD_STATUS) at $(utc_now); restarting in $delay s (restart $restarts)"
+    backoff "$delay" || break
+    delay=$((delay * 2 < RESTART_DELAY_MAX_S ? delay * 2 : RESTART_DELAY_MAX_S))
+  done
+}
+
+supervisor_stopping() {
+  ((SUPERVISOR_STOP)) || [[ -e $STOP_MARKER ]]
+}
+
+# shellcheck disable=SC2317 # run by the EXIT trap of supervise_node
+supervisor_exit() {
+  rm -f "$(restart_at_file "$1")"
+  if [[ $(recorded_supervisor_pid "$1") == "$$" ]]; then rm -f "$(supervisor_pid_file "$1")"; fi
+}
+
+# Waits until a child process exits and sets CHILD_STATUS to its exit status. A trapped signal
+# ends 'wait' early while the child still runs: then it waits again.
+wait_for_child() {
+  local pid=$1 stat ppid
+  while true; do
+    CHILD_STATUS=0
+    # 2>/dev/null: bash's own "Killed  nohup java ..." report; the caller tells the exit better.
+    { wait "$pid" || CHILD_STATUS=$?; } 2>/dev/null
+    # Still our child and not a zombie (once reaped, its pid may be another process's).
+    read -r stat ppid < <(ps -o stat=,ppid= -p "$pid" 2>/dev/null) || true
+    [[ -n ${stat:-} && $stat != Z* && ${ppid:-} == "$$" ]] || return 0
+  done
+}
+
+# Sleeps the backoff of $1 s in short steps. Returns non-zero as soon as a stop is requested; ends
+# early when start-node asks for the restart now.
+backoff() {
+  local steps=$(($1 * 5))
+  while ((steps > 0)); do
+    if supervisor_stopping; then return 1; fi
+    if ((RESTART_NOW)); then return 0; fi
+    sleep 0.2
+    steps=$((steps - 1))
+  done
+  ! supervisor_stopping
+}
+
+# --- readiness ----------------------------------------------------------------------------------
+
+# True if node i's JVM exited since wait_ready began. $2: for a supervised node, its restart count
+# then; its supervisor counts every exit (the pid file may already name a successor). As in
+# wait_for_h2, a process just launched may not be java yet, so only an exit counts.
+node_exited() {
+  local i=$1 baseline=$2 pid
+  if [[ -n $baseline ]]; then
+    if (($(restart_count "$i") > baseline)); then return 0; fi
+    pid=$(recorded_supervisor_pid "$i")
+    if [[ -n $pid ]] && ! is_gone "$pid"; then return 1; fi
+    # The supervisor ended: nobody launches the JVM any more.
+    [[ -z $(running_pid "node-$i") ]]
+    return
+  fi
+  pid=$(recorded_pid "node-$i")
+  [[ -z $pid ]] || is_gone "$pid"
 }
 
 # Waits until every listed node answers /ready with 200. Stops early if a node's process exits.
 # On failure names the nodes that are not ready and returns non-zero; it never stops anything.
 wait_ready() {
-  local deadline=$((SECONDS + READY_TIMEOUT_S)) i pid
+  local deadline=$((SECONDS + READY_TIMEOUT_S)) i
   local pending=("$@")
+  local -A baseline=()
+  for i in "$@"; do
+    if [[ -n $(recorded_supervisor_pid "$i") ]]; then baseline[$i]=$(restart_count "$i"); fi
+  done
   while ((${#pending[@]} > 0)); do
     local still=()
     for i in "${pending[@]}"; do
       if node_ready "$i"; then continue; fi
-      # As in wait_for_h2: a node just launched may not be java yet, so only its exit counts.
-      pid=$(recorded_pid "node-$i")
-      if [[ -z $pid ]] || is_gone "$pid"; then
+      if node_exited "$i" "${baseline[$i]:-}"; then
         note "node $i exited during start-up; see $(log_file "node-$i")"
         tail -n 5 "$(log_file "node-$i")" >&2 || true
+        if [[ -n ${baseline[$i]:-} ]]; then
+          note "its supervisor restarts it after a backoff; '${0##*/} stop' ends everything"
+        fi
         return 1
       fi
       still+=("$i")
@@ -389,9 +625,11 @@ wait_ready() {
 }
 
 print_node() {
-  local i=$1
-  printf '  node %-3s API http://%s:%s/api/v1   management http://%s:%s   pid %s\n' \
-    "$i" "$HOST" "$(api_port "$i")" "$HOST" "$(mgmt_port "$i")" "$(running_pid "node-$i")"
+  local i=$1 sup
+  sup=$(running_supervisor "$i")
+  printf '  node %-3s API http://%s:%s/api/v1   management http://%s:%s   pid %s%s\n' \
+    "$i" "$HOST" "$(api_port "$i")" "$HOST" "$(mgmt_port "$i")" "$(running_pid "node-$i")" \
+    "${sup:+ (supervisor $sup)}"
 }
 
 # --- commands -----------------------------------------------------------------------------------
@@ -405,6 +643,7 @@ cmd_start() {
   is_uint "$PORT_OFFSET" || die "STEADFAST_PORT_OFFSET must be a non-negative number, got '$PORT_OFFSET'"
   require_tool java
   require_tool curl
+  if keep_running; then require_tool setsid "needed to supervise the nodes; or STEADFAST_KEEP_RUNNING=0"; fi
 
   while read -r name; do
     [[ -z $name ]] && continue
@@ -413,6 +652,12 @@ cmd_start() {
     fi
     rm -f "$(pid_file "$name")" # stale: its process is gone
   done < <(recorded_names)
+  while read -r i; do
+    [[ -z $i ]] && continue
+    if [[ -n $(running_supervisor "$i") ]]; then
+      die "the supervisor of node $i is already running (pid $(running_supervisor "$i")) from $RUN_DIR; use '${0##*/} stop'"
+    fi
+  done < <(supervised_nodes)
 
   ensure_built
 
@@ -424,16 +669,24 @@ cmd_start() {
   require_ports_free "${ports[@]}"
 
   mkdir -p "$PID_DIR" "$LOG_DIR" "$H2_DIR"
+  clear_stop_marker
+  rm -rf "$SUP_DIR" # stale: every supervisor is gone
   echo "$n" >"$SIZE_FILE"
   echo "$PORT_OFFSET" >"$OFFSET_FILE"
+  echo "$KEEP_RUNNING" >"$KEEP_RUNNING_FILE"
 
   local started=$SECONDS
   echo "Starting the H2 server on $HOST:$(h2_port) ..."
   start_h2
-  echo "Starting $n node(s) ..."
+  if keep_running; then
+    echo "Starting $n node(s), each under a supervisor that restarts it if it exits ..."
+  else
+    echo "Starting $n node(s) (STEADFAST_KEEP_RUNNING=0: a node that exits stays down) ..."
+  fi
   local nodes=()
   for ((i = 1; i <= n; i++)); do
-    launch_node "$i" "$n"
+    : >"$(log_file "node-$i")"
+    if keep_running; then start_supervisor "$i"; else launch_node "$i" "$n"; fi
     nodes+=("$i")
   done
   echo "Waiting up to ${READY_TIMEOUT_S} s for every node to be ready ..."
@@ -455,18 +708,38 @@ cmd_start_node() {
   require_tool java
   require_tool curl
   [[ -f $NODE_JAR ]] || die "$NODE_JAR is missing; run '${0##*/} start' to build"
-  local pid
-  pid=$(running_pid "node-$i")
-  [[ -z $pid ]] || die "node $i is already running (pid $pid)"
+  use_recorded_keep_running
+  keep_running || true # only checks the value here
   [[ -n $(running_pid h2) ]] || die "the H2 server of this cluster is not running; run '${0##*/} stop' then '${0##*/} start $n'"
-  local node_port_list
-  read -r -a node_port_list <<<"$(node_ports "$i")"
-  require_ports_free "${node_port_list[@]}"
-
-  mkdir -p "$PID_DIR" "$LOG_DIR"
-  local started=$SECONDS
-  echo "Starting node $i ..."
-  launch_node "$i" "$n" append
+  local pid sup started=$SECONDS
+  pid=$(running_pid "node-$i")
+  sup=$(running_supervisor "$i")
+  if [[ -n $sup ]]; then
+    # The supervisor owns the node's JVM: never launch a second one. A script may call start-node
+    # after kill whether or not the supervisor has restarted the node yet.
+    if [[ -n $pid ]]; then
+      echo "Node $i already runs (pid $pid) under its supervisor (pid $sup, $(restart_count "$i") restart(s)); waiting until it is ready ..."
+    else
+      echo "Node $i is down; its supervisor (pid $sup) restarts it now instead of after its backoff ..."
+      log_event "$i" "start-node $i at $(utc_now): restarting it now"
+      kill -USR1 "$sup"
+    fi
+  else
+    [[ -z $pid ]] || die "node $i is already running (pid $pid)"
+    local node_port_list
+    read -r -a node_port_list <<<"$(node_ports "$i")"
+    require_ports_free "${node_port_list[@]}"
+    mkdir -p "$PID_DIR" "$LOG_DIR"
+    echo "Starting node $i ..."
+    log_event "$i" "start-node $i at $(utc_now)"
+    if keep_running; then
+      require_tool setsid "needed to supervise the node; or STEADFAST_KEEP_RUNNING=0"
+      clear_stop_marker
+      start_supervisor "$i"
+    else
+      launch_node "$i" "$n"
+    fi
+  fi
   wait_ready "$i" || exit 1
   echo "Node $i ready after $((SECONDS - started)) s."
   print_node "$i"
@@ -478,30 +751,135 @@ cmd_kill() {
   n=$(cluster_size)
   require_node_number "$i" "$n"
   i=$((10#$i))
+  keep_running || true # only checks the value here
+  local sup
+  sup=$(running_supervisor "$i")
   pid=$(recorded_pid "node-$i")
-  [[ -n $pid ]] || die "node $i is not running (no pid file)"
-  is_our_process "node-$i" "$pid" ||
+  if [[ -z $pid ]] || ! is_our_process "node-$i" "$pid"; then
+    [[ -z $sup ]] || die "node $i is not running; its supervisor (pid $sup) $(restart_eta "$i")"
+    [[ -n $pid ]] || die "node $i is not running (no pid file)"
     die "node $i is not running (pid $pid is gone or is not a Steadfast node of $RUN_DIR)"
+  fi
+  if [[ -n $sup ]] && ! keep_running; then
+    # Told first, the supervisor launches nothing more and ends once the JVM is gone.
+    kill -TERM "$sup"
+  fi
   kill -KILL "$pid"
   wait_gone 10 "$pid" || die "pid $pid still alive 10 s after SIGKILL"
-  rm -f "$(pid_file "node-$i")"
+  # Unless it names a successor already: the supervisor rewrites it when it restarts the node.
+  if [[ $(recorded_pid "node-$i") == "$pid" ]]; then rm -f "$(pid_file "node-$i")"; fi
   echo "Killed node $i (pid $pid) with SIGKILL."
+  [[ -n $sup ]] || return 0
+  if keep_running; then
+    wait_restart_planned "$i"
+    echo "Node $i will be restarted in ~$(planned_delay "$i") s by its supervisor (pid $sup);" \
+      "STEADFAST_KEEP_RUNNING=0 ${0##*/} kill $i keeps it down."
+  else
+    wait_gone 10 "$sup" || note "the supervisor of node $i (pid $sup) is still alive"
+    echo "Node $i stays down (its supervisor has ended); '${0##*/} start-node $i' starts it again."
+  fi
+}
+
+# Waits (up to 3 s) until node i's supervisor has seen its JVM exit and planned the restart.
+wait_restart_planned() {
+  local tries=30
+  until [[ -f $(restart_at_file "$1") ]] || ((tries-- == 0)); do sleep 0.1; done
+}
+
+# The backoff node i's supervisor chose for the restart it waits for ("?" if none is planned).
+planned_delay() {
+  local file at delay
+  file=$(restart_at_file "$1")
+  if [[ -f $file ]]; then read -r at delay <"$file" || true; fi
+  if is_uint "${delay:-}"; then echo "$delay"; else echo "?"; fi
+}
+
+# Tells when node i's supervisor restarts it: "restarts it in ~3 s", or "is launching it".
+restart_eta() {
+  local file at delay left
+  file=$(restart_at_file "$1")
+  if [[ -f $file ]]; then read -r at delay <"$file" || true; fi
+  if ! is_uint "${at:-}"; then
+    echo "is launching it"
+    return 0
+  fi
+  left=$((at - $(date +%s)))
+  if ((left > 0)); then echo "restarts it in ~$left s"; else echo "restarts it now"; fi
 }
 
 cmd_stop() {
-  local names=() nodes=() name
+  local names=() nodes=() supervised=() name
   mapfile -t names < <(recorded_names)
-  if ((${#names[@]} == 0)); then
+  mapfile -t supervised < <(supervised_nodes)
+  if ((${#names[@]} == 0 && ${#supervised[@]} == 0)); then
     echo "Nothing to stop in $RUN_DIR."
     return 0
   fi
+  # Supervisors first: no node may be restarted while it is being stopped.
+  mkdir -p "$RUN_DIR"
+  write_file "$STOP_MARKER" "$$"
+  ((${#supervised[@]} == 0)) || signal_supervisors "${supervised[@]}"
+  # Only now the JVMs' pid files: a supervisor that launched a JVM before it could see the marker
+  # had written its pid file by then; one that sees the marker after a launch stops that JVM itself.
+  mapfile -t names < <(recorded_names)
   for name in "${names[@]}"; do
     [[ $name == h2 ]] || nodes+=("$name")
   done
-  # Nodes first: they need the database while they shut down.
+  # Nodes next: they need the database while they shut down.
   ((${#nodes[@]} == 0)) || terminate "node(s) ${nodes[*]#node-}" "${nodes[@]}"
+  ((${#supervised[@]} == 0)) || end_supervisors "${supervised[@]}"
   [[ ! -e $(pid_file h2) ]] || terminate "the H2 server" h2
+  rm -f "$STOP_MARKER"
   echo "Stopped."
+}
+
+# SIGTERM to the supervisors of the given nodes that are ours: one waiting to restart its node
+# ends at once, the others once their JVM has exited.
+signal_supervisors() {
+  local i pid pids=()
+  for i in "$@"; do
+    pid=$(recorded_supervisor_pid "$i")
+    if [[ -n $pid ]] && is_our_supervisor "$i" "$pid"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  if ((${#pids[@]} > 0)); then echo "Stopping the supervisors (pid ${pids[*]}) ..."; fi
+}
+
+# Waits until the supervisors of the given nodes have ended (their JVMs are stopped by now, but
+# for one launched as the stop began, which its supervisor stops itself); SIGKILLs any left, and
+# its node. Then removes every supervisor file: none may outlive 'stop'.
+end_supervisors() {
+  local deadline=$((SECONDS + STOP_TIMEOUT_S)) i pid left
+  while true; do
+    left=()
+    for i in "$@"; do
+      if [[ -n $(running_supervisor "$i") ]]; then left+=("$i"); fi
+    done
+    ((${#left[@]} > 0 && SECONDS < deadline)) || break
+    sleep 0.2
+  done
+  for i in "${left[@]+"${left[@]}"}"; do
+    note "the supervisor of node $i did not end within ${STOP_TIMEOUT_S} s; sending SIGKILL to it and its node"
+    pid=$(running_supervisor "$i")
+    if [[ -n $pid ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
+    pid=$(running_pid "node-$i")
+    if [[ -n $pid ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
+    rm -f "$(pid_file "node-$i")"
+  done
+  rm -rf "$SUP_DIR"
+}
+
+# Internal command _supervise I RUN_DIR, run by start_supervisor. The run dir on its command line
+# only lets is_our_supervisor tell it from other processes; it must be this script's run dir.
+cmd_supervise() {
+  local i=${1:-} dir=${2:-} n
+  [[ $dir == "$RUN_DIR" ]] || die "_supervise: run dir '$dir' is not $RUN_DIR"
+  n=$(cluster_size)
+  require_node_number "$i" "$n"
+  use_recorded_offset
+  supervise_node "$((10#$i))" "$n"
 }
 
 print_members() {
@@ -530,7 +908,7 @@ print("  leader: %s   oldest: %s" % (data.get("leader", "-"), data.get("oldest",
 }
 
 cmd_status() {
-  local n i pid ready first_ready=""
+  local n i pid sup restarts ready first_ready=""
   if [[ ! -f $SIZE_FILE ]]; then
     echo "No cluster has been started from $RUN_DIR."
     return 0
@@ -541,8 +919,19 @@ cmd_status() {
   echo "Cluster of $n node(s); run dir $RUN_DIR; port offset $PORT_OFFSET"
   for ((i = 1; i <= n; i++)); do
     pid=$(running_pid "node-$i")
+    sup=$(running_supervisor "$i")
+    if [[ -n $sup ]]; then
+      restarts="restarts $(restart_count "$i")"
+    else
+      restarts="unsupervised"
+    fi
     if [[ -z $pid ]]; then
-      printf '  node %-3s not running\n' "$i"
+      if [[ -n $sup ]]; then
+        printf '  node %-3s restarting: its supervisor (pid %s) %s (restart %s)\n' \
+          "$i" "$sup" "$(restart_eta "$i")" "$(restart_count "$i")"
+      else
+        printf '  node %-3s not running\n' "$i"
+      fi
       continue
     fi
     if node_ready "$i"; then
@@ -551,8 +940,8 @@ cmd_status() {
     else
       ready="NOT READY"
     fi
-    printf '  node %-3s running  pid %-8s %-10s API http://%s:%s  management http://%s:%s\n' \
-      "$i" "$pid" "$ready" "$HOST" "$(api_port "$i")" "$HOST" "$(mgmt_port "$i")"
+    printf '  node %-3s running  pid %-8s %-10s %-12s API http://%s:%s  management http://%s:%s\n' \
+      "$i" "$pid" "$ready" "$restarts" "$HOST" "$(api_port "$i")" "$HOST" "$(mgmt_port "$i")"
   done
   pid=$(running_pid h2)
   if [[ -n $pid ]]; then
@@ -589,6 +978,7 @@ main() {
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
     help | -h | --help) usage ;;
+    _supervise) cmd_supervise "$@" ;; # internal: see start_supervisor
     *)
       usage >&2
       exit 2
@@ -596,4 +986,6 @@ main() {
   esac
 }
 
-main "$@"
+# On one line with main: bash reads a script as it runs it, so a supervisor (which runs for days)
+# must not read on after main returns from a file that may have been edited meanwhile.
+main "$@"; exit

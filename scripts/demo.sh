@@ -172,8 +172,11 @@ breaker_in() {
 
 # --- the cluster --------------------------------------------------------------------------------
 
+# STEADFAST_KEEP_RUNNING=0: the killed node stays down, as the narration says; restarted by a
+# supervisor, it would rejoin mid-demo and take shards (and CPU) back at no scripted moment.
 cluster() {
-  STEADFAST_PORT_OFFSET=$PORT_OFFSET STEADFAST_RUN_DIR=$RUN_DIR STEADFAST_JAVA_OPTS=$JAVA_OPTS "$CLUSTER_SH" "$@"
+  STEADFAST_PORT_OFFSET=$PORT_OFFSET STEADFAST_RUN_DIR=$RUN_DIR STEADFAST_JAVA_OPTS=$JAVA_OPTS STEADFAST_KEEP_RUNNING=0 \
+    "$CLUSTER_SH" "$@"
 }
 
 CLUSTER_STARTED=0

@@ -18,6 +18,9 @@ import io.steadfast.http.HttpServer;
 import io.steadfast.http.OpenApiRoutes;
 import io.steadfast.http.TaskRoutes;
 import io.steadfast.logging.LogFormat;
+import io.steadfast.membership.GoneMemberDowning;
+import io.steadfast.membership.Serving;
+import io.steadfast.membership.ServingWatch;
 import io.steadfast.metrics.MetricsRoutes;
 import io.steadfast.metrics.NodeMetrics;
 import io.steadfast.stats.ReadSide;
@@ -29,7 +32,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Random;
+import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -88,6 +94,26 @@ public final class Main {
         config);
   }
 
+  private static void startMembershipWatch(ActorSystem<?> system, Config config) {
+    Config membership = config.getConfig("steadfast.membership");
+    system.systemActorOf(
+        GoneMemberDowning.create(
+            membership.getDuration("gone-member-probe-interval"), membership.getDuration("gone-member-connect-timeout")),
+        "gone-member-downing",
+        Props.empty());
+    ActorRef taskRegion =
+        org.apache.pekko.cluster.sharding.ClusterSharding.get(Adapter.toClassic(system))
+            .shardRegion(TaskEntity.ENTITY_KEY.name());
+    system.systemActorOf(
+        ServingWatch.create(
+            taskRegion,
+            membership.getDuration("serving-check-interval"),
+            membership.getDuration("serving-answer-timeout"),
+            membership.getDuration("stop-when-not-serving-for")),
+        "serving-watch",
+        Props.empty());
+  }
+
   private static void ensureSchema(Config config) throws Exception {
     if (!config.getBoolean("steadfast.db.create-schema")) return;
     JournalSchema.ensure(
@@ -129,6 +155,10 @@ public final class Main {
             breakers,
             metrics));
 
+    // Membership: members whose process is gone are downed at once; this node watches that it
+    // can serve tasks, and says so to /ready and the API.
+    startMembershipWatch(system, config);
+
     // The read side: stats and the task listing, projected from the journal.
     ReadSide readSide = ReadSide.start(system);
 
@@ -140,13 +170,14 @@ public final class Main {
     AdmissionControl admission = AdmissionControl.fromConfig(config, bulkheads::waitingAttempts);
     Route api =
         Directives.concat(
-            new TaskRoutes(system, types, admission, guards, mapper, errors, askTimeout, TaskRoutes.maxBatchSize(config))
-                .routes(),
             new OpenApiRoutes().routes(),
-            new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
-            new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
-            new ReadSideRoutes(system, readSide.queries(), types, breakers, mapper, errors, askTimeout).routes(),
-            new MetricsRoutes(metrics).routes()); // GET /metrics, beside /api/v1
+            new MetricsRoutes(metrics).routes(), // GET /metrics, beside /api/v1
+            errors.whileServing(Serving.get(system), () -> Directives.concat(
+                new TaskRoutes(system, types, admission, guards, mapper, errors, askTimeout, TaskRoutes.maxBatchSize(config))
+                    .routes(),
+                new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
+                new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
+                new ReadSideRoutes(system, readSide.queries(), types, breakers, mapper, errors, askTimeout).routes())));
     HttpServer.start(
             system,
             guards.guard(() -> api),

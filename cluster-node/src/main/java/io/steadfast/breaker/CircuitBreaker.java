@@ -1,5 +1,6 @@
 package io.steadfast.breaker;
 
+import io.steadfast.storage.JournalFailures;
 import io.steadfast.protocol.CborSerializable;
 import io.steadfast.protocol.api.ApiTime;
 import io.steadfast.protocol.api.CircuitBreakerView;
@@ -11,7 +12,6 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -137,7 +137,7 @@ public final class CircuitBreaker
       ActorContext<Command> context, TimerScheduler<Command> timers) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), type),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+        JournalFailures.restartWithBackoff());
     this.type = type;
     this.settings = settings;
     this.changes = changes;

@@ -1,5 +1,6 @@
 package io.steadfast.dlq;
 
+import io.steadfast.storage.JournalFailures;
 import io.steadfast.protocol.CborSerializable;
 import io.steadfast.protocol.api.ApiTime;
 import io.steadfast.protocol.api.DeadLetterPage;
@@ -20,7 +21,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -181,7 +181,7 @@ public final class DeadLetterQueue
   private DeadLetterQueue(ToIntFunction<String> keepPerType, String nodeName) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), ENTITY_ID),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+        JournalFailures.restartWithBackoff());
     this.keepPerType = keepPerType;
     this.nodeName = nodeName;
   }

@@ -1,5 +1,8 @@
 package io.steadfast.http;
 
+import io.steadfast.membership.Serving;
+import java.util.function.Supplier;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.steadfast.protocol.api.ApiError;
@@ -66,6 +69,17 @@ public final class ApiErrors {
   public Route unavailable(String code, String message) {
     return Directives.respondWithHeader(RetryAfter.create(RETRY_UNAVAILABLE_AFTER.toSeconds()),
         () -> reject(org.apache.pekko.http.javadsl.model.StatusCodes.SERVICE_UNAVAILABLE, code, message, null));
+  }
+
+  /**
+   * {@code inner} while this node serves tasks; else 503 with {@code Retry-After} at once,
+   * naming the reason, instead of a 503 after the ask timeout.
+   */
+  public Route whileServing(Serving serving, Supplier<Route> inner) {
+    Route route = inner.get();
+    return Directives.extractRequestContext(request -> serving.notServingBecause()
+        .map(reason -> unavailable("not_serving", "this node cannot serve tasks now: " + reason + "; try again or use another node"))
+        .orElse(route));
   }
 
   /** Completes the request with an error answer. */

@@ -1,5 +1,6 @@
 package io.steadfast.task;
 
+import io.steadfast.storage.JournalFailures;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.steadfast.breaker.BreakerState;
@@ -29,7 +30,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -124,6 +124,14 @@ public final class TaskEntity
 
   /** Time to try filing the dead letter again. */
   record FilingRetry() implements Command {}
+
+  /**
+   * Sharding's stop message: the entity's shard moves to another node, or the entity passivates.
+   * A running attempt is told to stop and awaited first, so that it never runs on two nodes.
+   */
+  public enum HandOff implements Command {
+    INSTANCE
+  }
 
   /** A terminal task has not been read for a while: it may leave memory. */
   enum Idle implements Command {
@@ -260,11 +268,15 @@ public final class TaskEntity
       JsonNode checkpoint,
       List<Attempt> history,
       int budgetFrom,
-      DeadLetter deadLetter)
+      DeadLetter deadLetter,
+      boolean historyLost)
       implements CborSerializable {
 
+    /** The error type of a task whose journal lost events it had acknowledged. */
+    public static final String HISTORY_LOST = "HISTORY_LOST";
+
     static State empty(String taskId) {
-      return new State(taskId, null, null, null, null, null, 0, false, null, null, null, List.of(), 0, null);
+      return new State(taskId, null, null, null, null, null, 0, false, null, null, null, List.of(), 0, null, false);
     }
 
     @JsonIgnore
@@ -297,11 +309,91 @@ public final class TaskEntity
       return history.isEmpty() ? null : history.get(history.size() - 1);
     }
 
+    /**
+     * Applies one event. A history the journal lost part of (it does not start with the
+     * submission, or an event does not follow from the ones before it) ends here as a dead letter
+     * that says so, instead of failing every recovery: see {@link #damaged}.
+     */
     State apply(Event event) {
+      if (historyLost) return afterLostHistory(event);
+      String gap = gapBefore(event);
+      return gap == null ? applyInOrder(event) : damaged(event, gap);
+    }
+
+    /** Why {@code event} cannot follow this state (an event before it is missing), or null. */
+    private String gapBefore(Event event) {
+      if (event instanceof Submitted) return isSubmitted() ? "a second submission" : null;
+      if (!isSubmitted()) return "no submission before it";
+      if (event instanceof AttemptStarted e) {
+        return e.attempt() == attempts() + 1 ? null : "attempt " + e.attempt() + " after " + attempts() + " attempts";
+      }
+      boolean attemptRunning = lastAttempt() != null && lastAttempt().outcome() == null;
+      if (event instanceof AttemptSucceeded || event instanceof AttemptFailed || event instanceof CheckpointRecorded) {
+        return attemptRunning ? null : "no attempt running";
+      }
+      if (event instanceof DeadLetterFiled) return deadLetter != null ? null : "no dead letter to file";
+      return null;
+    }
+
+    /**
+     * The journal lost events of this task (a database that lost acknowledged writes): it ends
+     * dead-lettered with the reason, visible to operators, instead of replaying into an
+     * impossible state. What is known stays: the submission if it survived, the attempts before
+     * the gap, the last checkpoint.
+     */
+    private State damaged(Event event, String gap) {
+      String reason = "the journal lost events of this task: " + event.getClass().getSimpleName() + " found with " + gap;
+      Instant at = eventTime(event);
+      TaskSpec known = isSubmitted() ? spec : TaskSpec.lost();
+      List<Attempt> attempts = history;
+      Attempt last = lastAttempt();
+      if (last != null && last.outcome() == null) {
+        attempts = lastReplaced(last.ended(AttemptOutcome.NODE_LOST, new TaskError(HISTORY_LOST, reason, false), true, at));
+      }
+      return new State(
+          taskId, known, TaskStatus.DEAD_LETTERED, createdAt != null ? createdAt : at, at, null, lastBackoffMs,
+          cancelRequested, new TaskError(HISTORY_LOST, reason, false), result, checkpoint, attempts, budgetFrom,
+          new DeadLetter(reason, at, false), true);
+    }
+
+    /**
+     * Events written after the lost ones came from an entity that did not know of the loss: only
+     * those that act on the dead letter still apply, and a redrive starts the task afresh.
+     */
+    private State afterLostHistory(Event event) {
+      if (event instanceof DeadLetterFiled || event instanceof Redriven) {
+        State applied = applyInOrder(event);
+        return event instanceof Redriven ? applied.withHistoryLost(false) : applied;
+      }
+      return this;
+    }
+
+    /** Whether a redrive can run this task again: not when its submission itself is lost. */
+    @JsonIgnore
+    public boolean isRedrivable() {
+      return status == TaskStatus.DEAD_LETTERED && !(historyLost && TaskSpec.LOST_TYPE.equals(spec.type()));
+    }
+
+    private static Instant eventTime(Event event) {
+      if (event instanceof Submitted e) return e.at();
+      if (event instanceof AttemptStarted e) return e.at();
+      if (event instanceof CheckpointRecorded e) return e.at();
+      if (event instanceof AttemptSucceeded e) return e.at();
+      if (event instanceof AttemptFailed e) return e.at();
+      if (event instanceof DeadLettered e) return e.at();
+      if (event instanceof Deferred e) return e.at();
+      if (event instanceof DeadLetterFiled e) return e.at();
+      if (event instanceof Redriven e) return e.at();
+      if (event instanceof CancellationRequested e) return e.at();
+      if (event instanceof Cancelled e) return e.at();
+      throw new IllegalArgumentException("unknown event " + event);
+    }
+
+    private State applyInOrder(Event event) {
       if (event instanceof Submitted e) {
         return new State(
             taskId, e.spec(), TaskStatus.PENDING, e.at(), e.at(), e.spec().runAt(), 0, false, null, null, null,
-            List.of(), 0, null);
+            List.of(), 0, null, false);
       } else if (event instanceof AttemptStarted e) {
         Attempt started = new Attempt(e.attempt(), e.node(), e.at(), null, null, null, true);
         return withStatus(TaskStatus.RUNNING, e.at(), null).withHistory(appended(started));
@@ -327,7 +419,7 @@ public final class TaskEntity
         TaskSpec redriven = e.retryPolicy() == null ? spec : spec.withRetryPolicy(e.retryPolicy());
         return new State(
             taskId, redriven, TaskStatus.PENDING, createdAt, e.at(), null, 0, false, lastError, result, checkpoint,
-            history, history.size(), null);
+            history, history.size(), null, historyLost);
       } else if (event instanceof CancellationRequested e) {
         return withStatus(status, e.at(), nextAttemptAt).withCancelRequested();
       } else if (event instanceof Cancelled e) {
@@ -338,37 +430,42 @@ public final class TaskEntity
 
     private State withStatus(TaskStatus newStatus, Instant at, Instant next) {
       return new State(taskId, spec, newStatus, createdAt, at, next, lastBackoffMs, cancelRequested, lastError,
-          result, checkpoint, history, budgetFrom, deadLetter);
+          result, checkpoint, history, budgetFrom, deadLetter, historyLost);
     }
 
     private State withHistory(List<Attempt> newHistory) {
       return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, cancelRequested,
-          lastError, result, checkpoint, newHistory, budgetFrom, deadLetter);
+          lastError, result, checkpoint, newHistory, budgetFrom, deadLetter, historyLost);
     }
 
     private State withResult(JsonNode newResult) {
       return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, cancelRequested,
-          lastError, newResult, checkpoint, history, budgetFrom, deadLetter);
+          lastError, newResult, checkpoint, history, budgetFrom, deadLetter, historyLost);
     }
 
     private State withCheckpoint(JsonNode newCheckpoint) {
       return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, cancelRequested,
-          lastError, result, newCheckpoint, history, budgetFrom, deadLetter);
+          lastError, result, newCheckpoint, history, budgetFrom, deadLetter, historyLost);
     }
 
     private State withFailure(TaskError error, long backoffMs) {
       return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, backoffMs, cancelRequested,
-          error, result, checkpoint, history, budgetFrom, deadLetter);
+          error, result, checkpoint, history, budgetFrom, deadLetter, historyLost);
     }
 
     private State withCancelRequested() {
       return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, true,
-          lastError, result, checkpoint, history, budgetFrom, deadLetter);
+          lastError, result, checkpoint, history, budgetFrom, deadLetter, historyLost);
+    }
+
+    private State withHistoryLost(boolean lost) {
+      return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, cancelRequested,
+          lastError, result, checkpoint, history, budgetFrom, deadLetter, lost);
     }
 
     private State withDeadLetter(DeadLetter newDeadLetter) {
       return new State(taskId, spec, status, createdAt, updatedAt, nextAttemptAt, lastBackoffMs, cancelRequested,
-          lastError, result, checkpoint, history, budgetFrom, newDeadLetter);
+          lastError, result, checkpoint, history, budgetFrom, newDeadLetter, historyLost);
     }
 
     private List<Attempt> appended(Attempt attempt) {
@@ -422,7 +519,9 @@ public final class TaskEntity
 
   public static void init(ActorSystem<?> system, TaskRuntime runtime) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, entity -> create(entity.getEntityId(), runtime, entity.getShard())));
+        .init(
+            Entity.of(ENTITY_KEY, entity -> create(entity.getEntityId(), runtime, entity.getShard()))
+                .withStopMessage(HandOff.INSTANCE));
   }
 
   /**
@@ -472,6 +571,10 @@ public final class TaskEntity
    * recovery gives the permit back.
    */
   private String fastStartUnwritten;
+  /** The attempt whose handler this incarnation launched, or 0. */
+  private int launchedAttempt;
+  /** Told to stop (its shard moves): ends when the running attempt has ended. */
+  private boolean handingOff;
 
   private TaskEntity(
       String taskId,
@@ -481,7 +584,7 @@ public final class TaskEntity
       ActorRef<ClusterSharding.ShardCommand> shard) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), taskId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+        JournalFailures.restartWithBackoff());
     this.taskId = taskId;
     this.context = context;
     this.timers = timers;
@@ -549,7 +652,8 @@ public final class TaskEntity
         .onCommand(AttemptTimedOut.class, this::attemptTimedOut)
         .onCommand(AttemptLost.class, this::attemptLost)
         .onCommand(RecordCheckpoint.class, this::recordCheckpoint)
-        .onCommand(Idle.class, (state, idle) -> idle(state));
+        .onCommand(Idle.class, (state, idle) -> idle(state))
+        .onCommand(HandOff.class, (state, handOff) -> handOff(state));
     return builder.build();
   }
 
@@ -630,7 +734,7 @@ public final class TaskEntity
   }
 
   private ReplyEffect<Event, State> redrive(State state, Redrive redrive) {
-    if (state.status() != TaskStatus.DEAD_LETTERED) {
+    if (!state.isRedrivable()) {
       return Effect().reply(redrive.replyTo(), new RedriveRefused(state.toView()));
     }
     timers.cancel(IDLE_TIMER);
@@ -765,6 +869,7 @@ public final class TaskEntity
 
   private ReplyEffect<Event, State> attemptEnded(State state, AttemptEnded ended) {
     release(state.spec().type(), ended.attempt()); // the handler has returned: its thread is free again
+    if (handingOff) return handedOff(state, ended);
     if (!isRunning(state, ended.attempt())) return Effect().noReply(); // timed out or lost before
     timers.cancel(TIMEOUT_TIMER);
     AttemptResult result = ended.result();
@@ -784,8 +889,45 @@ public final class TaskEntity
     return fail(state, AttemptOutcome.FAILED, failed.error(), delay);
   }
 
+  /**
+   * The shard moves: a task whose attempt runs here tells the handler to stop and stays until it
+   * has returned; anything else stops at once (a backoff or deferral resumes from the journal).
+   */
+  private ReplyEffect<Event, State> handOff(State state) {
+    boolean runsHere = isRunning(state, launchedAttempt) && !handingOff;
+    if (!runsHere) return handingOff ? Effect().noReply() : Effect().stop().thenNoReply();
+    handingOff = true;
+    runningAttemptCancelled.set(true);
+    return Effect().noReply();
+  }
+
+  /**
+   * The attempt stopped for a hand-off: a result it still delivered is kept; otherwise it is
+   * recorded HANDED_OFF, not counted, and due again at once wherever the task starts next.
+   */
+  private ReplyEffect<Event, State> handedOff(State state, AttemptEnded ended) {
+    if (!isRunning(state, ended.attempt())) return Effect().stop().thenNoReply();
+    timers.cancel(TIMEOUT_TIMER);
+    Instant at = now();
+    Event end =
+        ended.result() instanceof AttemptResult.Succeeded ok
+            ? new AttemptSucceeded(ended.attempt(), ok.result(), at)
+            : new AttemptFailed(ended.attempt(), AttemptOutcome.HANDED_OFF, handedOffError(), at, false, at);
+    return Effect().persist(end).thenRun(countAttempt(done -> {})).thenStop().thenNoReply();
+  }
+
+  private TaskError handedOffError() {
+    return new TaskError(
+        AttemptOutcome.HANDED_OFF.name(), "stopped on " + runtime.nodeName() + " because the task moved to another node",
+        true);
+  }
+
   private ReplyEffect<Event, State> attemptTimedOut(State state, AttemptTimedOut timedOut) {
     if (!isRunning(state, timedOut.attempt())) return Effect().noReply();
+    if (handingOff) {
+      // Told to stop and still running at its deadline: the shard must not wait any longer.
+      return handedOff(state, new AttemptEnded(timedOut.attempt(), new AttemptResult.Failed(handedOffError())));
+    }
     runningAttemptCancelled.set(true);
     // The permit stays held until the handler returns: its thread is still busy until then.
     TaskError error = TaskError.timedOut(state.spec().attemptTimeoutMs());
@@ -899,7 +1041,8 @@ public final class TaskEntity
   private Procedure<State> countAttempt(Procedure<State> then) {
     return ended -> {
       Attempt attempt = ended.lastAttempt();
-      String outcome = attempt.counted() ? attempt.outcome().name() : TaskMetrics.RATE_LIMITED;
+      boolean rateLimited = attempt.outcome() == AttemptOutcome.FAILED && !attempt.counted();
+      String outcome = rateLimited ? TaskMetrics.RATE_LIMITED : attempt.outcome().name();
       runtime.metrics().attemptEnded(
           ended.spec().type(), outcome, Duration.between(attempt.startedAt(), attempt.endedAt()).toMillis());
       then.apply(ended);
@@ -940,6 +1083,7 @@ public final class TaskEntity
   private void launch(State state, int attempt) {
     AtomicBoolean cancelled = new AtomicBoolean(state.cancelRequested());
     runningAttemptCancelled = cancelled;
+    launchedAttempt = attempt;
     long timeoutMs = state.spec().attemptTimeoutMs();
     TaskContext taskContext =
         new TaskContext(

@@ -1,6 +1,7 @@
 package io.steadfast.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.steadfast.protocol.CborSerializable;
 import io.steadfast.protocol.RetryPolicy;
 import java.time.Instant;
@@ -29,6 +30,17 @@ public record TaskSpec(
   public static final int MIN_PRIORITY = 0;
   public static final int MAX_PRIORITY = 9;
   public static final int DEFAULT_PRIORITY = 5;
+
+  /** The type shown for a task whose submission the journal lost: nothing of it is known. */
+  public static final String LOST_TYPE = "unknown";
+
+  /** Stands in for a submission the journal lost, so that the task can still be shown. */
+  static TaskSpec lost() {
+    return new TaskSpec(
+        LOST_TYPE, JsonNodeFactory.instance.objectNode(), null,
+        new RetryPolicy(RetryPolicy.Strategy.FIXED, 0, 1.0, 0, RetryPolicy.Jitter.NONE, 0, 1), 0, DEFAULT_PRIORITY,
+        null);
+  }
 
   /** Numbers compare by value: 1, 1.0 and 1e0 are the same payload after a round trip. */
   private static final Comparator<JsonNode> SAME_VALUE =

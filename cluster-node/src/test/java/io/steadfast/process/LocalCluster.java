@@ -46,7 +46,7 @@ public final class LocalCluster implements AutoCloseable {
     final int remotingPort;
     final int httpPort;
     final int managementPort;
-    Process process;
+    volatile Process process;
 
     Node(int index, int remotingPort, int httpPort, int managementPort) {
       this.index = index;
@@ -167,6 +167,34 @@ public final class LocalCluster implements AutoCloseable {
         });
   }
 
+  /** SIGKILL of the database server: whatever it had not written out is gone. */
+  public void killDatabase() throws InterruptedException {
+    h2.destroyForcibly();
+    h2.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** Starts the database server again on the same port, with the same files. */
+  public void restartDatabase() throws Exception {
+    startH2();
+  }
+
+  /** SIGSTOP: the JVM freezes with its sockets open, as in a long stop-the-world pause. */
+  public void pause(Node node) throws Exception {
+    signal(node, "STOP");
+  }
+
+  /** SIGCONT: the paused JVM goes on. */
+  public void resume(Node node) throws Exception {
+    signal(node, "CONT");
+  }
+
+  private void signal(Node node, String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(node.process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + signal + " " + node.process.pid() + " failed");
+    }
+  }
+
   /** SIGKILL: the node gets no chance to hand anything over. */
   public void kill(Node node) throws InterruptedException {
     node.process.destroyForcibly();
@@ -266,6 +294,22 @@ public final class LocalCluster implements AutoCloseable {
     return count("SELECT COUNT(*) FROM \"event_tag\"");
   }
 
+  /** pekko-management's view of the membership from {@code node}, or null if it did not answer. */
+  public JsonNode members(Node node) {
+    try {
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.managementPort + "/cluster/members"))
+              .timeout(Duration.ofSeconds(5)).build();
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   public boolean isReady(Node node) {
     return status(URI.create("http://127.0.0.1:" + node.managementPort + "/ready")) == 200;
   }
@@ -324,7 +368,7 @@ public final class LocalCluster implements AutoCloseable {
   // ---------------------------------------------------------------- the journal, read directly
 
   public String dbUrl() {
-    return "jdbc:h2:tcp://127.0.0.1:" + h2Port + "/steadfast;DATABASE_TO_UPPER=false";
+    return "jdbc:h2:tcp://127.0.0.1:" + h2Port + "/steadfast;DATABASE_TO_UPPER=false;WRITE_DELAY=0";
   }
 
   /**
