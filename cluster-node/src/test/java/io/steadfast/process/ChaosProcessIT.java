@@ -1,9 +1,12 @@
 package io.steadfast.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,6 +38,8 @@ class ChaosProcessIT {
   private static final Duration ALL_TERMINAL = Duration.ofSeconds(300);
   /** What the settings promise (persistence breakers 2 s, backoffs 2 s), with room for a busy machine. */
   private static final Duration SERVING_AFTER_DATABASE_BOUND = Duration.ofSeconds(30);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private RunRecorder recorder;
   private LocalCluster cluster;
@@ -170,6 +175,27 @@ class ChaosProcessIT {
     }
     System.out.printf("OUTAGE: %d tasks acknowledged before the kill and %d in all: every one present and SUCCEEDED%n",
         ackedBeforeKill.size(), acked.size());
+  }
+
+  @Test
+  @Order(3)
+  void aNodeThatCannotJoinSaysSoAtOnceAndTakesNothing() throws Exception {
+    int tasksBefore = cluster.tasksInJournal();
+    LocalCluster.Node cutOff = cluster.launchCutOff();
+    try {
+      LocalCluster.await("the cut-off node's management endpoint", SETTLE, () -> cluster.isAlive(cutOff));
+      assertFalse(cluster.isReady(cutOff), "/ready of a node that is not a member");
+
+      HttpResponse<String> answer =
+          cluster.post(cutOff, "/api/v1/tasks", "{\"type\":\"noop\",\"payload\":{},\"idempotencyKey\":\"cut-off\"}");
+      assertEquals(503, answer.statusCode(), answer.body());
+      assertTrue(answer.headers().firstValue("Retry-After").isPresent(), "a 503 says when to come back");
+      // "not_serving", decided before any ask; a 503 after the ask timeout would say "timeout".
+      assertEquals("not_serving", JSON.readTree(answer.body()).get("error").asText(), answer.body());
+      assertEquals(tasksBefore, cluster.tasksInJournal(), "nothing persisted");
+    } finally {
+      cluster.kill(cutOff);
+    }
   }
 
   // ---------------------------------------------------------------- chaos

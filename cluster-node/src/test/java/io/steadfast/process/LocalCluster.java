@@ -138,8 +138,23 @@ public final class LocalCluster implements AutoCloseable {
     await("H2 server on port " + h2Port, Duration.ofSeconds(30), () -> canQuery());
   }
 
-  /** Starts node {@code node} (again). */
+  /** Starts node {@code node} (again), with every node of the cluster as a seed. */
   public void launch(Node node) throws IOException {
+    List<Integer> seeds = nodes.stream().map(n -> n.remotingPort).toList();
+    node.process = spawn("node-" + node.index, nodeCommand(node, seeds));
+  }
+
+  /**
+   * Starts a node whose only seed is a port nothing listens on: it never joins, like a node cut
+   * off from its cluster. It is not one of {@link #nodes()}; {@link #close()} kills it too.
+   */
+  public Node launchCutOff() throws IOException {
+    Node node = new Node(nodes.size() + 1, freePort(), freePort(), freePort());
+    node.process = spawn("cut-off-node", nodeCommand(node, List.of(freePort())));
+    return node;
+  }
+
+  private List<String> nodeCommand(Node node, List<Integer> seedPorts) {
     List<String> command = new ArrayList<>();
     command.add(javaBin());
     command.add("-Xmx384m");
@@ -150,13 +165,13 @@ public final class LocalCluster implements AutoCloseable {
     command.add("-Dsteadfast.db.url=" + dbUrl());
     command.add("-Dsteadfast.run-dir=" + dir.resolve("node-" + node.index));
     command.addAll(extraProperties);
-    for (int i = 0; i < nodes.size(); i++) {
-      command.add("-Dpekko.cluster.seed-nodes." + i + "=pekko://steadfast@127.0.0.1:" + nodes.get(i).remotingPort);
+    for (int i = 0; i < seedPorts.size(); i++) {
+      command.add("-Dpekko.cluster.seed-nodes." + i + "=pekko://steadfast@127.0.0.1:" + seedPorts.get(i));
     }
     command.add("-cp");
     command.add(classpath);
     command.add("io.steadfast.Main");
-    node.process = spawn("node-" + node.index, command);
+    return command;
   }
 
   public void awaitReady(Node node) {
@@ -308,6 +323,11 @@ public final class LocalCluster implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Whether the node's management endpoint answers at all (it starts once the API is bound). */
+  public boolean isAlive(Node node) {
+    return status(URI.create("http://127.0.0.1:" + node.managementPort + "/alive")) == 200;
   }
 
   public boolean isReady(Node node) {
