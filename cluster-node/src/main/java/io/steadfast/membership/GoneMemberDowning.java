@@ -12,6 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -19,6 +21,8 @@ import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Down;
+import org.apache.pekko.remote.RemoteActorRefProvider;
+import scala.Option;
 
 /**
  * Downs a member whose process is gone, in well under a second, without waiting for the failure
@@ -96,11 +100,13 @@ public final class GoneMemberDowning {
             return Behaviors.same();
           }
           int seen = refusals.merge(probed.member(), 1, Integer::sum);
-          if (seen == REFUSALS_TO_DOWN && isStillMember(cluster, probed.member())) {
+          Member gone = seen == REFUSALS_TO_DOWN ? liveMember(cluster, probed.member()) : null;
+          if (gone != null) {
             context.getLog().warn(
                 "member {} refuses connections on its remoting port: its process is gone; downing it",
                 probed.member());
             cluster.manager().tell(new Down(probed.member()));
+            quarantine(context, gone);
           }
           return Behaviors.same();
         })
@@ -112,11 +118,29 @@ public final class GoneMemberDowning {
     return status != MemberStatus.down() && status != MemberStatus.removed();
   }
 
-  private static boolean isStillMember(Cluster cluster, Address address) {
+  /** The member at {@code address} if it is still one that takes part, else null. */
+  private static Member liveMember(Cluster cluster, Address address) {
     for (Member member : cluster.state().getMembers()) {
-      if (member.address().equals(address)) return isProbed(member.status());
+      if (member.address().equals(address)) return isProbed(member.status()) ? member : null;
     }
-    return false;
+    return null;
+  }
+
+  /**
+   * Pekko's leader removes a downed member only once it is also unreachable, and the failure
+   * detector says so only after its acceptable pause (2 s and more): the larger part of a
+   * failover. Quarantining the dead incarnation makes the cluster mark it terminated at once
+   * ("Marking node as TERMINATED ... due to quarantine"), so it is removed at the next leader
+   * tick. Quarantine is final for that incarnation only (its uid): the node started again on
+   * the same port is a new incarnation and joins as usual. The call is Pekko's remoting
+   * provider's own, which Pekko marks internal; there is no public one.
+   */
+  private static void quarantine(ActorContext<Command> context, Member gone) {
+    var provider = ((ExtendedActorSystem) Adapter.toClassic(context.getSystem())).provider();
+    if (provider instanceof RemoteActorRefProvider remote) {
+      remote.quarantine(gone.address(), Option.apply((Object) gone.uniqueAddress().longUid()),
+          "its remoting port refuses connections: the process is gone");
+    }
   }
 
   static Answer probe(Address member, int timeoutMs) {
