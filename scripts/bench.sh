@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks Steadfast on this machine. Starts its own 3-node cluster with scripts/cluster.sh
 # (ports shifted by BENCH_PORT_OFFSET, run dir run/bench, so it never meets a cluster of yours),
-# drives it with the load generator io.steadfast.bench.Bench (a separate JVM that only speaks
+# drives it with the load generator io.steadfast.bench.Bench (module cluster-node/bench; a separate JVM that only speaks
 # HTTP to the nodes), prints a table and one "BENCH <name> <value> <unit>" line per figure, and
 # always stops the cluster it started, on failure and on Ctrl-C too. Run with -h for usage.
 #
@@ -28,8 +28,9 @@ readonly MEMORY_DIR=$RUN_DIR/memory
 readonly NODE_OPTS=${BENCH_JAVA_OPTS:--Xmx384m}
 readonly FLAKY_BREAKER=${BENCH_FLAKY_BREAKER:-relaxed}
 
-readonly NODE_JAR=$CHECKOUT/cluster-node/target/cluster-node.jar
-readonly BENCH_CP="$NODE_JAR:$CHECKOUT/cluster-node/target/lib/*"
+# The load generator is a module of its own (cluster-node/bench), not part of the node's jar.
+readonly BENCH_JAR=$CHECKOUT/cluster-node/bench/target/bench.jar
+readonly BENCH_CP="$BENCH_JAR:$CHECKOUT/cluster-node/bench/target/lib/*"
 readonly JMH_JAR=$CHECKOUT/cluster-node/jmh/target/benchmarks.jar
 
 usage() {
@@ -171,6 +172,19 @@ run_child() {
   CHILD_PID=$!
   wait "$CHILD_PID"
   CHILD_PID=
+}
+
+# Builds the load generator if its jar is missing or older than what it is built from. The normal
+# build (mvn verify, or the install that cluster.sh runs for a stale node) builds it too; package,
+# not install: nothing here needs to go into the local Maven repository.
+ensure_load_generator() {
+  local inputs=("$CHECKOUT"/pom.xml "$CHECKOUT"/protocol/pom.xml "$CHECKOUT"/protocol/src
+    "$CHECKOUT"/cluster-node/bench/pom.xml "$CHECKOUT"/cluster-node/bench/src)
+  if [[ ! -f $BENCH_JAR || -n $(find "${inputs[@]}" -newer "$BENCH_JAR" -print -quit) ]]; then
+    command -v mvn >/dev/null || die "mvn is required to build the load generator"
+    echo "Building the load generator: mvn -B -q -pl cluster-node/bench -am package -DskipTests ..."
+    (cd "$CHECKOUT" && mvn -B -q -pl cluster-node/bench -am package -DskipTests) || die "the load generator's build failed"
+  fi
 }
 
 # Runs the load generator; it prints its figures and appends them to the results file.
@@ -315,6 +329,7 @@ main() {
   mkdir -p "$RUN_DIR"
   : >"$RESULTS"
   echo "Scenarios: ${scenarios[*]}; node options: $(node_opts); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [[ " ${scenarios[*]} " != " jmh " ]]; then ensure_load_generator; fi
   for scenario in "${scenarios[@]}"; do
     [[ $scenario != jmh ]] || continue
     ((CLUSTER_STARTED)) || start_cluster

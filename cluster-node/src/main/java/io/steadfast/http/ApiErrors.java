@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place that shapes error answers: every 4xx and 5xx carries an {@link ApiError} JSON
- * body, including pekko-http's own rejections (unknown path, wrong method, ...).
+ * body, including pekko-http's own rejections (unknown path, wrong method, ...) and, through
+ * {@link JsonParsingErrorHandler}, its answers to requests it cannot parse.
  */
 public final class ApiErrors {
   private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
@@ -120,7 +121,8 @@ public final class ApiErrors {
         .build();
   }
 
-  private HttpResponse asJson(HttpResponse response) {
+  /** A plain-text error answer of pekko-http's, its text moved into an ApiError body. */
+  HttpResponse asJson(HttpResponse response) {
     if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) return response;
     String text =
         response.entity() instanceof HttpEntity.Strict strict

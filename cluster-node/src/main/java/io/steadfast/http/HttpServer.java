@@ -25,6 +25,8 @@ public final class HttpServer {
     Route sealed = Directives.handleExceptions(errors.exceptionHandler(), () -> handled);
     return Http.get(system)
         .newServerAt(host, port)
+        // Set here rather than in a .conf file: a rename of the class cannot leave a stale name.
+        .adaptSettings(settings -> settings.withParsingErrorHandler(JsonParsingErrorHandler.class.getName()))
         .bind(sealed)
         .whenComplete(
             (binding, failure) -> {
