@@ -679,7 +679,7 @@ public final class TaskEntity
     TaskSpec spec = submitted.spec();
     boolean due = spec.runAt() == null || !submitted.at().isBefore(spec.runAt());
     return due
-        && breakerState(runtime.breakers().status(spec.type())) == BreakerState.CLOSED
+        && runtime.breakers().status(spec.type()).state() == BreakerState.CLOSED
         && runtime.bulkheads().tryAcquireNow(spec.type(), context.getSelf(), FIRST_ATTEMPT);
   }
 
@@ -774,7 +774,7 @@ public final class TaskEntity
     Optional<TaskType> type = runtime.types().find(state.spec().type());
     if (type.isEmpty()) return startAttempt(attempt); // fails at once, as UNKNOWN_TASK_TYPE
     BreakerStatus breaker = runtime.breakers().status(type.get().name());
-    BreakerState breakerState = breakerState(breaker);
+    BreakerState breakerState = breaker.state();
     switch (breakerState) {
       case OPEN -> {
         return defer(later(breaker.halfOpenAt()), "the circuit breaker of '" + type.get().name() + "' is open");
@@ -786,7 +786,7 @@ public final class TaskEntity
         trialAskedFor = attempt;
         context.pipeToSelf(
             runtime.breakers().requestTrial(type.get().name()),
-            (granted, failure) -> new TrialAnswered(attempt, failure == null && granted));
+            (decision, failure) -> new TrialAnswered(attempt, failure == null && decision.granted()));
         return Effect().noReply();
       }
       case CLOSED -> {
@@ -816,11 +816,6 @@ public final class TaskEntity
         .bulkheads()
         .admission(type.name())
         .tell(new Bulkhead.Acquire(context.getSelf(), attempt, state.spec().priority(), permitReplies));
-  }
-
-  /** A breaker not heard of yet lets attempts run. */
-  private static BreakerState breakerState(BreakerStatus breaker) {
-    return breaker == null ? BreakerState.CLOSED : breaker.state();
   }
 
   /** Waits for the breaker without spending an attempt. */

@@ -93,8 +93,9 @@ class TaskBreakerTest {
   @Test
   void whileHalfOpenATaskRefusedATrialIsDeferred() {
     Instant now = Instant.now();
-    fixture.breakers.statuses.put("noop", BreakerStatus.closed().onFailure(now, QUICK).advance(now.plusSeconds(1), QUICK));
-    fixture.breakers.grantTrials = false;
+    BreakerStatus halfOpen = BreakerStatus.closed().onFailure(now, QUICK).advance(now.plusSeconds(1), QUICK);
+    fixture.breakers.statuses.put("noop", halfOpen);
+    fixture.breakers.refuseTrialsWith = halfOpen;
 
     submit(task, fixture.spec("noop", "{}"));
 

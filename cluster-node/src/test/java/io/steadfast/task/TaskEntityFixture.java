@@ -93,7 +93,7 @@ final class TaskEntityFixture implements AutoCloseable {
   final TaskRuntime runtime =
       new TaskRuntime(
           types,
-          Bulkheads.start(actorTestKit.system(), types.all()),
+          Bulkheads.start(actorTestKit.system(), types.bulkheads()),
           NODE,
           Clock.systemUTC(),
           new Random(42),
