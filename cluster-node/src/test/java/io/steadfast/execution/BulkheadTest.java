@@ -1,5 +1,6 @@
 package io.steadfast.execution;
 
+import static io.steadfast.testing.Waiting.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -255,17 +256,11 @@ class BulkheadTest {
   }
 
   private void awaitInUse(BulkheadSlots slots, int expected) {
-    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertEquals(expected, slots.inUse(), "slots in use");
-      return null;
-    });
+    waitFor("slots in use").until(slots::inUse, inUse -> inUse == expected);
   }
 
   private void awaitQueued(ActorRef<Bulkhead.Command> bulkhead, int expected) {
-    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertEquals(expected, usage(bulkhead).queued(), "attempts queued");
-      return null;
-    });
+    waitFor("attempts queued").until(() -> usage(bulkhead).queued(), queued -> queued == expected);
   }
 
   /** A holder that took a slot without asking, as a new task's fast start does, and told the actor. */
