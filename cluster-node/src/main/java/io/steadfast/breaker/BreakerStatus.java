@@ -75,11 +75,6 @@ public record BreakerStatus(
     return calls() == 0 ? 0 : failures() * 100 / calls();
   }
 
-  /** Only a CLOSED breaker lets attempts through freely; HALF_OPEN ones ask {@link #grantTrial}. */
-  public boolean allowsAttempts() {
-    return state == CLOSED;
-  }
-
   /**
    * Counts a call's result. While CLOSED it may open the breaker by either rule. While OPEN or
    * FORCED_OPEN no attempt is let through, so any result arriving belongs to an attempt that

@@ -50,7 +50,7 @@ public final class Bulkheads {
       BulkheadSlots slotsOfType = new BulkheadSlots(type.concurrency());
       slots.put(type.type(), slotsOfType);
       var supervised =
-          Behaviors.supervise(Bulkhead.create(type.type(), type.maxQueue(), slotsOfType))
+          Behaviors.supervise(Bulkhead.create(type.maxQueue(), slotsOfType))
               .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(5), 0.2));
       admissions.put(type.type(), system.systemActorOf(supervised, "bulkhead-" + type.type(), Props.empty()));
       executors.put(type.type(), Executors.newFixedThreadPool(type.concurrency(), threadsNamed(type.type())));

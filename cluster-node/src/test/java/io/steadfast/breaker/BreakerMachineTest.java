@@ -160,11 +160,9 @@ class BreakerMachineTest {
     BreakerStatus status = failures(BreakerStatus.closed(), 4, at(1), CONSECUTIVE);
     assertEquals(CLOSED, status.state());
     assertEquals(4, status.consecutiveFailures());
-    assertTrue(status.allowsAttempts());
 
     status = status.onFailure(at(2), CONSECUTIVE);
     assertEquals(OPEN, status.state());
-    assertFalse(status.allowsAttempts());
     assertEquals("5 consecutive failures", last(status).reason());
   }
 
