@@ -175,6 +175,8 @@ public final class TaskTypes {
 
   /** Each type's bulkhead on this node. */
   public List<Bulkheads.Limits> bulkheads() {
-    return byName.values().stream().map(type -> new Bulkheads.Limits(type.name(), type.concurrency(), type.maxQueue())).toList();
+    return byName.values().stream()
+        .map(type -> new Bulkheads.Limits(type.name(), type.concurrency(), type.maxQueue()))
+        .toList();
   }
 }
