@@ -138,7 +138,7 @@ public final class Main {
         CircuitBreakers.start(system, types.names(), types::breakerSettings, nodeName, askTimeout);
 
     // This node's bulkheads and metrics, then the task entities that run behind and count into them.
-    Bulkheads bulkheads = Bulkheads.start(system, types.all());
+    Bulkheads bulkheads = Bulkheads.start(system, types.bulkheads());
     NodeMetrics metrics = NodeMetrics.forNode(system, types.names(), bulkheads, breakers,
         () -> deadLetterQueue.ask(DeadLetterQueue.GetStats::new, askTimeout));
     TaskEntity.init(

@@ -46,6 +46,12 @@ public record BreakerStatus(
     List<Transition> transitions)
     implements CborSerializable {
 
+  /** A forced-open breaker stays open until an operator resets it: held-back tasks look this often. */
+  public static final Duration FORCED_OPEN_RECHECK = Duration.ofSeconds(5);
+
+  /** Trials of a half-open breaker answer within seconds: the tasks they hold back look this often. */
+  public static final Duration HALF_OPEN_RECHECK = Duration.ofSeconds(1);
+
   public BreakerStatus {
     Objects.requireNonNull(state, "state");
     window = List.copyOf(window);
@@ -73,11 +79,6 @@ public record BreakerStatus(
    */
   public int failureRatePercent() {
     return calls() == 0 ? 0 : failures() * 100 / calls();
-  }
-
-  /** Only a CLOSED breaker lets attempts through freely; HALF_OPEN ones ask {@link #grantTrial}. */
-  public boolean allowsAttempts() {
-    return state == CLOSED;
   }
 
   /**
@@ -187,16 +188,16 @@ public record BreakerStatus(
 
   /**
    * When a task held back by this breaker should look again: {@code now} if it may go ahead (or
-   * ask for a trial), when the reset timeout runs out if OPEN, and null when no time is known:
-   * FORCED_OPEN (until a reset) or HALF_OPEN with every trial out (until their results). On
-   * null the caller re-checks periodically.
+   * ask for a trial), when the reset timeout runs out if OPEN. Where no time is known, it looks
+   * again after a while: FORCED_OPEN (until a reset) after {@link #FORCED_OPEN_RECHECK}, HALF_OPEN
+   * with every trial out (until their results) after {@link #HALF_OPEN_RECHECK}.
    */
   public Instant deferUntil(Instant now, BreakerSettings settings) {
     return switch (state) {
       case CLOSED -> now;
       case OPEN -> halfOpenAt;
-      case HALF_OPEN -> trialsGranted < settings.halfOpenMaxAttempts() ? now : null;
-      case FORCED_OPEN -> null;
+      case HALF_OPEN -> trialsGranted < settings.halfOpenMaxAttempts() ? now : now.plus(HALF_OPEN_RECHECK);
+      case FORCED_OPEN -> now.plus(FORCED_OPEN_RECHECK);
     };
   }
 

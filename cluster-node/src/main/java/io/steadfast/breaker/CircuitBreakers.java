@@ -2,11 +2,11 @@ package io.steadfast.breaker;
 
 import io.steadfast.protocol.api.ApiTime;
 import io.steadfast.protocol.api.CircuitBreakerView;
-import io.steadfast.task.Breakers;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -61,18 +61,17 @@ public final class CircuitBreakers implements Breakers {
   }
 
   @Override
-  public BreakerStatus status(String type) {
-    BreakerBoard.Changed known = board.get(type);
-    return known == null ? null : known.status();
+  public Optional<BreakerStatus> lastHeard(String type) {
+    return Optional.ofNullable(board.get(type)).map(BreakerBoard.Changed::status);
   }
 
   @Override
-  public CompletionStage<Boolean> requestTrial(String type) {
+  public CompletionStage<TrialDecision> requestTrial(String type) {
     return CircuitBreaker.ref(system, type)
         .<CircuitBreaker.TrialAnswer>ask(CircuitBreaker.RequestTrial::new, askTimeout)
         .thenApply(answer -> {
           board.merge(type, answer.status(), (old, incoming) -> incoming.revision() >= old.revision() ? incoming : old);
-          return answer.granted();
+          return new TrialDecision(answer.granted(), answer.status().status());
         });
   }
 
@@ -82,17 +81,15 @@ public final class CircuitBreakers implements Breakers {
   }
 
   /**
-   * How many breakers are in each state, from this node's copy (a breaker not heard of yet is
-   * closed): {@code total}, {@code closed}, {@code open}, {@code halfOpen}, {@code forcedOpen}.
+   * How many breakers are in each state, from this node's copy (see {@link #status}): {@code
+   * total}, {@code closed}, {@code open}, {@code halfOpen}, {@code forcedOpen}.
    */
   public Map<String, Long> stateCounts(Iterable<String> types) {
     Map<String, Long> counts = new java.util.LinkedHashMap<>();
     counts.put("total", 0L);
     for (String key : List.of("closed", "open", "halfOpen", "forcedOpen")) counts.put(key, 0L);
     for (String type : types) {
-      BreakerStatus known = status(type);
-      BreakerState state = known == null ? BreakerState.CLOSED : known.state();
-      String key = switch (state) {
+      String key = switch (status(type).state()) {
         case CLOSED -> "closed";
         case OPEN -> "open";
         case HALF_OPEN -> "halfOpen";

@@ -41,18 +41,14 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
 
   public record Release(ActorRef<?> holder, int attempt) implements Command {}
 
-  public record GetUsage(ActorRef<Usage> replyTo) implements Command {}
-
   private record HolderStopped(ActorRef<?> holder) implements Command {}
 
   public sealed interface Reply {}
 
   public record Granted(int attempt) implements Reply {}
 
-  public record Rejected(int attempt, String reason) implements Reply {}
-
-  /** For metrics and operators. */
-  public record Usage(String type, int inUse, int queued, int concurrency, int maxQueue) {}
+  /** The queue is full: ask again a little later. */
+  public record Rejected(int attempt) implements Reply {}
 
   private record Permit(ActorRef<?> holder, int attempt) {}
 
@@ -61,20 +57,15 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
   private static final Comparator<Waiting> HIGHEST_PRIORITY_THEN_OLDEST =
       Comparator.comparingInt((Waiting w) -> -w.priority()).thenComparingLong(Waiting::sequence);
 
-  public static Behavior<Command> create(String type, int concurrency, int maxQueue) {
-    return create(type, maxQueue, new BulkheadSlots(concurrency));
-  }
-
   /**
    * @param slots counts the permits held and publishes the queue's length, for fast starts,
    *     admission control and metrics to read without asking (a restarted bulkhead starts again
    *     from no holders and an empty queue, and so do they)
    */
-  public static Behavior<Command> create(String type, int maxQueue, BulkheadSlots slots) {
-    return Behaviors.setup(context -> new Bulkhead(context, type, maxQueue, slots));
+  public static Behavior<Command> create(int maxQueue, BulkheadSlots slots) {
+    return Behaviors.setup(context -> new Bulkhead(context, maxQueue, slots));
   }
 
-  private final String type;
   private final int maxQueue;
   private final BulkheadSlots slots;
   // Every operation is O(1) or O(log n): under load thousands of attempts wait here.
@@ -85,9 +76,8 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
   private final Map<ActorRef<?>, Set<Permit>> permitsByHolder = new HashMap<>();
   private long sequence;
 
-  private Bulkhead(ActorContext<Command> context, String type, int maxQueue, BulkheadSlots slots) {
+  private Bulkhead(ActorContext<Command> context, int maxQueue, BulkheadSlots slots) {
     super(context);
-    this.type = type;
     this.maxQueue = maxQueue;
     this.slots = slots;
   }
@@ -99,7 +89,6 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
         .onMessage(Adopt.class, this::adopt)
         .onMessage(Release.class, this::release)
         .onMessage(HolderStopped.class, this::holderStopped)
-        .onMessage(GetUsage.class, this::usage)
         .onSignal(PreRestart.class, signal -> forgetAll())
         .build();
   }
@@ -119,9 +108,7 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
       waiting.put(permit, entry);
       track(permit);
     } else {
-      acquire.replyTo().tell(
-          new Rejected(acquire.attempt(), "bulkhead of type '" + type + "' is full: " + slots.concurrency()
-              + " running, " + maxQueue + " waiting"));
+      acquire.replyTo().tell(new Rejected(acquire.attempt()));
     }
     publishWaiting();
     return this;
@@ -172,11 +159,6 @@ public final class Bulkhead extends AbstractBehavior<Bulkhead.Command> {
    */
   private Behavior<Command> forgetAll() {
     slots.reset();
-    return this;
-  }
-
-  private Behavior<Command> usage(GetUsage get) {
-    get.replyTo().tell(new Usage(type, slots.inUse(), queue.size(), slots.concurrency(), maxQueue));
     return this;
   }
 

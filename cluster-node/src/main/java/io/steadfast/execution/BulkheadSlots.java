@@ -18,10 +18,6 @@ public final class BulkheadSlots {
     this.concurrency = concurrency;
   }
 
-  public int concurrency() {
-    return concurrency;
-  }
-
   /** Slots held, fast starts included (the actor may not have heard of the newest yet). */
   public int inUse() {
     return taken.get();

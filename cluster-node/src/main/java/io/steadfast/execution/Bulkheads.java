@@ -1,6 +1,5 @@
 package io.steadfast.execution;
 
-import io.steadfast.task.TaskType;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,6 +21,15 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * threads of another.
  */
 public final class Bulkheads {
+
+  /**
+   * What one type's bulkhead allows on each node.
+   *
+   * @param concurrency attempts running at once, each on a thread of the type's own pool
+   * @param maxQueue attempts waiting for a slot before newcomers are turned away
+   */
+  public record Limits(String type, int concurrency, int maxQueue) {}
+
   private final Map<String, ActorRef<Bulkhead.Command>> admissions;
   private final Map<String, ExecutorService> executors;
   private final Map<String, BulkheadSlots> slots;
@@ -34,18 +42,18 @@ public final class Bulkheads {
     this.slots = slots;
   }
 
-  public static Bulkheads start(ActorSystem<?> system, Iterable<TaskType> types) {
+  public static Bulkheads start(ActorSystem<?> system, Iterable<Limits> types) {
     Map<String, ActorRef<Bulkhead.Command>> admissions = new TreeMap<>();
     Map<String, ExecutorService> executors = new TreeMap<>();
     Map<String, BulkheadSlots> slots = new TreeMap<>();
-    for (TaskType type : types) {
+    for (Limits type : types) {
       BulkheadSlots slotsOfType = new BulkheadSlots(type.concurrency());
-      slots.put(type.name(), slotsOfType);
+      slots.put(type.type(), slotsOfType);
       var supervised =
-          Behaviors.supervise(Bulkhead.create(type.name(), type.maxQueue(), slotsOfType))
+          Behaviors.supervise(Bulkhead.create(type.maxQueue(), slotsOfType))
               .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(100), Duration.ofSeconds(5), 0.2));
-      admissions.put(type.name(), system.systemActorOf(supervised, "bulkhead-" + type.name(), Props.empty()));
-      executors.put(type.name(), Executors.newFixedThreadPool(type.concurrency(), threadsNamed(type.name())));
+      admissions.put(type.type(), system.systemActorOf(supervised, "bulkhead-" + type.type(), Props.empty()));
+      executors.put(type.type(), Executors.newFixedThreadPool(type.concurrency(), threadsNamed(type.type())));
     }
     CoordinatedShutdown.get(system)
         .addTask(

@@ -8,9 +8,10 @@ import com.typesafe.config.Config;
  * (list them in {@code META-INF/services/io.steadfast.handlers.TaskHandler}) and bound to task
  * types by name in {@code steadfast.task-types.<type>.handler}.
  *
- * <p>{@link #execute} runs on the handler dispatcher, never on an actor thread, so it may block.
- * It is called at least once per task and may be called again for the same task (after a
- * failure, a timeout or a lost node): make its effects idempotent.
+ * <p>{@link #execute} runs on a thread of its task type's bulkhead pool, never on an actor thread,
+ * so it may block: the type's threads are its own, and a blocked one holds up no other type. It is
+ * called at least once per task and may be called again for the same task (after a failure, a
+ * timeout or a lost node): make its effects idempotent.
  */
 public interface TaskHandler {
 

@@ -113,6 +113,7 @@ public final class ServingWatch {
             "not served tasks for {} s ({}); stopping so that this node can be started afresh",
             giveUpAfter.toSeconds(), checked.notServingBecause());
         CoordinatedShutdown.get(Adapter.toClassic(context.getSystem())).runAll(new NotServing());
+        return Behaviors.stopped(); // once: the shutdown takes it from here
       }
       return Behaviors.same();
     }

@@ -9,9 +9,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.steadfast.breaker.BreakerState;
 import io.steadfast.breaker.BreakerStatus;
+import io.steadfast.breaker.Breakers;
 import io.steadfast.execution.Bulkheads;
 import io.steadfast.protocol.api.DeadLetterStats;
-import io.steadfast.task.Breakers;
 import io.steadfast.task.TaskMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -108,10 +108,7 @@ public final class NodeMetrics implements TaskMetrics {
       ActorSystem<?> system, Collection<String> types, Bulkheads bulkheads, Breakers breakers,
       Supplier<CompletionStage<DeadLetterStats>> deadLetterStats) {
     NodeMetrics metrics = new NodeMetrics();
-    metrics.watchBreakers(types, type -> {
-      BreakerStatus status = breakers.status(type);
-      return status == null ? null : status.state();
-    });
+    metrics.watchBreakers(types, type -> breakers.lastHeard(type).map(BreakerStatus::state).orElse(null));
     metrics.watchBulkheads(types, bulkheads::inUse, bulkheads::waiting);
     metrics.watchDeadLetters(deadLetterStats, System::nanoTime);
     metrics.watchCluster(Cluster.get(system));

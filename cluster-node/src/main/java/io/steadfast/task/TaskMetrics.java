@@ -25,20 +25,4 @@ public interface TaskMetrics {
   void attemptEnded(String type, String outcome, long durationMs);
 
   void deadLettered(String type);
-
-  /** Counts nothing: for tests that do not look at metrics. */
-  TaskMetrics NONE =
-      new TaskMetrics() {
-        @Override
-        public void submitted(String type) {}
-
-        @Override
-        public void firstAttemptStarted(String type, long waitMs) {}
-
-        @Override
-        public void attemptEnded(String type, String outcome, long durationMs) {}
-
-        @Override
-        public void deadLettered(String type) {}
-      };
 }

@@ -1,5 +1,6 @@
 package io.steadfast.task;
 
+import io.steadfast.breaker.Breakers;
 import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.execution.Bulkheads;
 import java.time.Clock;

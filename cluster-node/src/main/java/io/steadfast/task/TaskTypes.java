@@ -3,12 +3,14 @@ package io.steadfast.task;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.steadfast.breaker.BreakerSettings;
+import io.steadfast.execution.Bulkheads;
 import io.steadfast.execution.ErrorClassifier;
 import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.handlers.TaskHandler;
 import io.steadfast.protocol.RetryPolicy;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -171,7 +173,10 @@ public final class TaskTypes {
     return known == null ? defaultBreaker : known.breaker();
   }
 
-  public Iterable<TaskType> all() {
-    return byName.values();
+  /** Each type's bulkhead on this node. */
+  public List<Bulkheads.Limits> bulkheads() {
+    return byName.values().stream()
+        .map(type -> new Bulkheads.Limits(type.name(), type.concurrency(), type.maxQueue()))
+        .toList();
   }
 }

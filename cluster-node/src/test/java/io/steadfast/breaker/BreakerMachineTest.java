@@ -160,11 +160,9 @@ class BreakerMachineTest {
     BreakerStatus status = failures(BreakerStatus.closed(), 4, at(1), CONSECUTIVE);
     assertEquals(CLOSED, status.state());
     assertEquals(4, status.consecutiveFailures());
-    assertTrue(status.allowsAttempts());
 
     status = status.onFailure(at(2), CONSECUTIVE);
     assertEquals(OPEN, status.state());
-    assertFalse(status.allowsAttempts());
     assertEquals("5 consecutive failures", last(status).reason());
   }
 
@@ -236,7 +234,8 @@ class BreakerMachineTest {
     assertTrue(second.granted());
     TrialDecision third = second.status().grantTrial(at(32), s);
     assertFalse(third.granted());
-    assertNull(third.status().deferUntil(at(32), s), "no time known until the trials answer");
+    assertEquals(at(32).plus(BreakerStatus.HALF_OPEN_RECHECK), third.status().deferUntil(at(32), s),
+        "no time known until the trials answer: look again soon");
 
     BreakerStatus status = third.status().onSuccess(at(33), s);
     assertEquals(HALF_OPEN, status.state());
@@ -304,7 +303,8 @@ class BreakerMachineTest {
     TrialDecision decision = forced.grantTrial(yearLater, CONSECUTIVE);
     assertFalse(decision.granted());
     assertSame(forced, decision.status());
-    assertNull(forced.deferUntil(yearLater, CONSECUTIVE));
+    assertEquals(yearLater.plus(BreakerStatus.FORCED_OPEN_RECHECK), forced.deferUntil(yearLater, CONSECUTIVE),
+        "no time known until a reset: look again now and then");
   }
 
   @Test

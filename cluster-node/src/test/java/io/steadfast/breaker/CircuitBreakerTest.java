@@ -1,5 +1,6 @@
 package io.steadfast.breaker;
 
+import static io.steadfast.testing.Waiting.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -121,14 +122,6 @@ class CircuitBreakerTest {
   }
 
   private void awaitState(BreakerState expected) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (breaker.getState().state() != expected) {
-      if (System.nanoTime() > deadline) throw new AssertionError("never " + expected + ": " + breaker.getState());
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    waitFor("the breaker " + expected).until(breaker::getState, status -> status.state() == expected);
   }
 }

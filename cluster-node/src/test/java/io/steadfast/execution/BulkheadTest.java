@@ -1,5 +1,6 @@
 package io.steadfast.execution;
 
+import static io.steadfast.testing.Waiting.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -30,7 +31,8 @@ class BulkheadTest {
 
   @Test
   void grantsUpToItsConcurrencyQueuesUpToItsBoundAndTurnsAwayTheRest() {
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 2, 2));
+    BulkheadSlots slots = new BulkheadSlots(2);
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(2, slots));
     TestProbe<Bulkhead.Reply> replies = testKit.createTestProbe();
 
     for (int i = 1; i <= 5; i++) bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 5, replies.ref()));
@@ -39,12 +41,14 @@ class BulkheadTest {
     assertInstanceOf(Bulkhead.Granted.class, replies.receiveMessage());
     assertInstanceOf(Bulkhead.Rejected.class, replies.receiveMessage());
     replies.expectNoMessage(Duration.ofMillis(100));
-    assertEquals(new Bulkhead.Usage("t", 2, 2, 2, 2), usage(bulkhead));
+    assertEquals(2, slots.inUse());
+    assertEquals(2, slots.waiting());
   }
 
   @Test
   void aFreedSlotGoesToTheMostUrgentWaiterThenTheOldest() {
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 1, 10));
+    BulkheadSlots slots = new BulkheadSlots(1);
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(10, slots));
     ActorRef<Void> running = holder();
     TestProbe<Bulkhead.Reply> first = testKit.createTestProbe();
     bulkhead.tell(new Bulkhead.Acquire(running, 1, 5, first.ref()));
@@ -56,7 +60,7 @@ class BulkheadTest {
     bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 1, low.ref()));
     bulkhead.tell(new Bulkhead.Acquire(holder(), 2, 9, urgentOld.ref()));
     bulkhead.tell(new Bulkhead.Acquire(holder(), 3, 9, urgentNew.ref()));
-    usage(bulkhead); // all three queued
+    awaitWaiting(slots, 3);
 
     bulkhead.tell(new Bulkhead.Release(running, 1));
     urgentOld.expectMessage(new Bulkhead.Granted(2));
@@ -66,7 +70,7 @@ class BulkheadTest {
 
   @Test
   void aStoppedHolderGivesItsPermitBack() {
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 1, 10));
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(10, new BulkheadSlots(1)));
     ActorRef<Void> doomed = holder();
     TestProbe<Bulkhead.Reply> replies = testKit.createTestProbe();
     bulkhead.tell(new Bulkhead.Acquire(doomed, 1, 5, replies.ref()));
@@ -81,7 +85,8 @@ class BulkheadTest {
 
   @Test
   void aWaiterThatGivesUpOrStopsLeavesTheQueueAndGetsNoSlot() {
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 1, 10));
+    BulkheadSlots slots = new BulkheadSlots(1);
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(10, slots));
     ActorRef<Void> running = holder();
     TestProbe<Bulkhead.Reply> first = testKit.createTestProbe();
     bulkhead.tell(new Bulkhead.Acquire(running, 1, 5, first.ref()));
@@ -95,22 +100,24 @@ class BulkheadTest {
     bulkhead.tell(new Bulkhead.Acquire(cancelled, 1, 9, gaveUp.ref()));
     bulkhead.tell(new Bulkhead.Acquire(doomed, 1, 9, stopped.ref()));
     bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 1, patient.ref()));
-    assertEquals(3, usage(bulkhead).queued());
+    awaitWaiting(slots, 3);
 
     bulkhead.tell(new Bulkhead.Release(cancelled, 1)); // e.g. cancelled while it waited
     testKit.stop(doomed);
-    awaitQueued(bulkhead, 1);
+    awaitWaiting(slots, 1);
 
     bulkhead.tell(new Bulkhead.Release(running, 1));
     patient.expectMessage(new Bulkhead.Granted(1));
     gaveUp.expectNoMessage(Duration.ZERO);
     stopped.expectNoMessage(Duration.ZERO);
-    assertEquals(new Bulkhead.Usage("t", 1, 0, 1, 10), usage(bulkhead));
+    awaitWaiting(slots, 0);
+    assertEquals(1, slots.inUse());
   }
 
   @Test
   void askingAgainForAHeldPermitIsAnsweredWithoutTakingASecondSlot() {
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 1, 10));
+    BulkheadSlots slots = new BulkheadSlots(1);
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(10, slots));
     ActorRef<Void> holder = holder();
     TestProbe<Bulkhead.Reply> replies = testKit.createTestProbe();
 
@@ -119,26 +126,26 @@ class BulkheadTest {
 
     replies.expectMessage(new Bulkhead.Granted(1));
     replies.expectMessage(new Bulkhead.Granted(1));
-    assertEquals(1, usage(bulkhead).inUse());
+    assertEquals(1, slots.inUse());
   }
 
   @Test
   void itsCountersMirrorItsUsageForReadersThatDoNotAsk() {
     BulkheadSlots slots = new BulkheadSlots(1);
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(10, slots));
     TestProbe<Bulkhead.Reply> replies = testKit.createTestProbe();
     ActorRef<Void> first = holder();
 
     bulkhead.tell(new Bulkhead.Acquire(first, 1, 5, replies.ref()));
     bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 5, replies.ref()));
-    usage(bulkhead); // both handled
+    replies.expectMessage(new Bulkhead.Granted(1));
+    awaitWaiting(slots, 1);
     assertEquals(1, slots.inUse());
-    assertEquals(1, slots.waiting());
 
     bulkhead.tell(new Bulkhead.Release(first, 1));
-    usage(bulkhead);
+    replies.expectMessage(new Bulkhead.Granted(1));
+    awaitWaiting(slots, 0);
     assertEquals(1, slots.inUse(), "the waiter took the freed slot");
-    assertEquals(0, slots.waiting());
   }
 
   // ---------------------------------------------------------------- fast starts (a slot taken without asking)
@@ -146,7 +153,7 @@ class BulkheadTest {
   @Test
   void aFastGrantCountsAgainstTheConcurrencyBeforeAndAfterTheActorAdoptsIt() {
     BulkheadSlots slots = new BulkheadSlots(2);
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(10, slots));
     TestProbe<Bulkhead.Reply> replies = testKit.createTestProbe();
 
     assertTrue(slots.tryTakeUnqueued());
@@ -156,42 +163,44 @@ class BulkheadTest {
     bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 5, replies.ref()));
 
     replies.expectMessage(new Bulkhead.Granted(1));
-    replies.expectNoMessage(Duration.ofMillis(100));
-    assertEquals(new Bulkhead.Usage("t", 2, 1, 2, 10), usage(bulkhead));
+    awaitWaiting(slots, 1);
+    replies.expectNoMessage(Duration.ZERO);
+    assertEquals(2, slots.inUse());
     assertFalse(slots.tryTakeUnqueued(), "full");
   }
 
   @Test
   void releasingAFastGrantedPermitHandsItsSlotToTheNextWaiter() {
     BulkheadSlots slots = new BulkheadSlots(1);
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(10, slots));
     ActorRef<Void> fast = fastStarted(slots, bulkhead);
     TestProbe<Bulkhead.Reply> waiter = testKit.createTestProbe();
     bulkhead.tell(new Bulkhead.Acquire(holder(), 1, 5, waiter.ref()));
-    assertEquals(1, usage(bulkhead).queued());
+    awaitWaiting(slots, 1);
 
     bulkhead.tell(new Bulkhead.Release(fast, 1));
 
     waiter.expectMessage(new Bulkhead.Granted(1));
-    assertEquals(new Bulkhead.Usage("t", 1, 0, 1, 10), usage(bulkhead));
+    awaitWaiting(slots, 0);
+    assertEquals(1, slots.inUse());
   }
 
   @Test
   void releasingTheLastPermitFreesItsSlotForTheNextFastGrant() {
     BulkheadSlots slots = new BulkheadSlots(1);
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(10, slots));
     ActorRef<Void> fast = fastStarted(slots, bulkhead);
 
     bulkhead.tell(new Bulkhead.Release(fast, 1));
 
-    assertEquals(0, usage(bulkhead).inUse());
+    awaitInUse(slots, 0);
     assertTrue(slots.tryTakeUnqueued());
   }
 
   @Test
   void aFastGrantedHolderThatStopsGivesItsSlotBack() {
     BulkheadSlots slots = new BulkheadSlots(1);
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(10, slots));
     ActorRef<Void> doomed = fastStarted(slots, bulkhead);
     TestProbe<Bulkhead.Reply> waiter = testKit.createTestProbe();
     ActorRef<Void> waiting = holder();
@@ -201,13 +210,13 @@ class BulkheadTest {
 
     waiter.expectMessage(new Bulkhead.Granted(1));
     bulkhead.tell(new Bulkhead.Release(waiting, 1));
-    assertEquals(0, usage(bulkhead).inUse(), "no slot leaked");
+    awaitInUse(slots, 0); // no slot leaked
   }
 
   @Test
   void aHolderThatStopsBeforeItsAdoptArrivesGivesItsSlotBack() {
     BulkheadSlots slots = new BulkheadSlots(1);
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(10, slots));
     ActorRef<Void> doomed = holder();
     assertTrue(slots.tryTakeUnqueued());
     testKit.stop(doomed);
@@ -220,21 +229,22 @@ class BulkheadTest {
   @Test
   void noFastGrantWhileAnAttemptWaits() {
     BulkheadSlots slots = new BulkheadSlots(1);
-    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create("t", 10, slots));
+    ActorRef<Bulkhead.Command> bulkhead = testKit.spawn(Bulkhead.create(10, slots));
     TestProbe<Bulkhead.Reply> replies = testKit.createTestProbe();
     ActorRef<Void> running = holder();
     ActorRef<Void> waiting = holder();
     bulkhead.tell(new Bulkhead.Acquire(running, 1, 5, replies.ref()));
     bulkhead.tell(new Bulkhead.Acquire(waiting, 1, 5, replies.ref()));
-    usage(bulkhead);
+    replies.expectMessage(new Bulkhead.Granted(1));
+    awaitWaiting(slots, 1);
     assertFalse(slots.tryTakeUnqueued());
 
     bulkhead.tell(new Bulkhead.Release(running, 1));
-    usage(bulkhead);
+    replies.expectMessage(new Bulkhead.Granted(1)); // the waiter's
     assertFalse(slots.tryTakeUnqueued(), "the freed slot went to the waiter, not to a newcomer");
 
     bulkhead.tell(new Bulkhead.Release(waiting, 1));
-    usage(bulkhead);
+    awaitInUse(slots, 0);
     assertTrue(slots.tryTakeUnqueued(), "free once nobody waits");
   }
 
@@ -255,17 +265,11 @@ class BulkheadTest {
   }
 
   private void awaitInUse(BulkheadSlots slots, int expected) {
-    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertEquals(expected, slots.inUse(), "slots in use");
-      return null;
-    });
+    waitFor("slots in use").until(slots::inUse, inUse -> inUse == expected);
   }
 
-  private void awaitQueued(ActorRef<Bulkhead.Command> bulkhead, int expected) {
-    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertEquals(expected, usage(bulkhead).queued(), "attempts queued");
-      return null;
-    });
+  private void awaitWaiting(BulkheadSlots slots, int expected) {
+    waitFor("attempts waiting").until(slots::waiting, waiting -> waiting == expected);
   }
 
   /** A holder that took a slot without asking, as a new task's fast start does, and told the actor. */
@@ -278,11 +282,5 @@ class BulkheadTest {
 
   private ActorRef<Void> holder() {
     return testKit.spawn(Behaviors.empty());
-  }
-
-  private Bulkhead.Usage usage(ActorRef<Bulkhead.Command> bulkhead) {
-    TestProbe<Bulkhead.Usage> probe = testKit.createTestProbe();
-    bulkhead.tell(new Bulkhead.GetUsage(probe.ref()));
-    return probe.receiveMessage();
   }
 }

@@ -1,5 +1,7 @@
 package io.steadfast.process;
 
+import static io.steadfast.testing.Waiting.waitFor;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
@@ -28,6 +30,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class LocalCluster implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration POLL_EVERY = Duration.ofMillis(250);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path dir;
@@ -422,17 +425,16 @@ public final class LocalCluster implements AutoCloseable {
 
   // ---------------------------------------------------------------- waiting
 
-  /** Polls {@code condition} until true; fails with {@code what} after {@code timeout}. */
+  /**
+   * Polls {@code condition} (a few times a second: each poll asks a node over HTTP) until true;
+   * fails naming {@code what} after {@code timeout}.
+   */
   public static void await(String what, Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      try {
-        Thread.sleep(250);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
+    await(what, timeout, POLL_EVERY, condition);
+  }
+
+  /** As {@link #await(String, Duration, BooleanSupplier)}, polling every {@code pollEvery}. */
+  static void await(String what, Duration timeout, Duration pollEvery, BooleanSupplier condition) {
+    waitFor(what).atMost(timeout).pollInterval(pollEvery).until(condition::getAsBoolean);
   }
 }

@@ -35,8 +35,10 @@ class OverloadProcessIT {
         assertEquals(202, answer.statusCode(), answer.body());
         accepted.add(json(answer).get("id").asText());
       }
-      // 28 attempts now wait for the 2 slots: above half the bound (20), below the bound (40).
-      LocalCluster.await("attempts waiting", Duration.ofSeconds(20), () -> cluster.task(node, accepted.get(29)) != null);
+      // 2 run and 28 ask for a slot: once 20 wait (half the bound) low priorities are shed; the
+      // bound (40) still takes high ones. Each 1.5 s two finish, so the queue stays past 20 a while.
+      LocalCluster.await("at least 20 slow attempts waiting for a slot", Duration.ofSeconds(20),
+          () -> waitingAttempts(cluster, node, "slow") >= 20);
 
       HttpResponse<String> low = submit(cluster, node, 0);
       assertEquals(429, low.statusCode(), low.body());
@@ -60,6 +62,20 @@ class OverloadProcessIT {
       Map<String, JsonNode> done = TaskProgress.awaitTerminal(cluster, accepted, Duration.ofSeconds(90));
       for (JsonNode task : done.values()) assertEquals("SUCCEEDED", task.get("status").asText(), task::toString);
       assertEquals(32, done.size());
+    }
+  }
+
+  /** The node's {@code steadfast_bulkhead_waiting} gauge for {@code type}, as it scrapes now. */
+  private static int waitingAttempts(LocalCluster cluster, LocalCluster.Node node, String type) {
+    String sample = "steadfast_bulkhead_waiting{type=\"" + type + "\"} ";
+    try {
+      return cluster.get(node, "/metrics").body().lines()
+          .filter(line -> line.startsWith(sample))
+          .mapToInt(line -> (int) Double.parseDouble(line.substring(sample.length()).trim()))
+          .findFirst()
+          .orElse(0);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not scrape " + node.name(), e);
     }
   }
 

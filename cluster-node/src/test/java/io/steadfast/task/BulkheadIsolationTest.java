@@ -1,11 +1,11 @@
 package io.steadfast.task;
 
+import static io.steadfast.testing.Waiting.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.steadfast.protocol.TaskStatus;
 import io.steadfast.protocol.api.TaskView;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -58,10 +58,6 @@ class BulkheadIsolationTest {
   }
 
   private void awaitStatus(ActorRef<TaskEntity.Command> entity, TaskStatus status) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (view(entity).status() != status) {
-      if (System.nanoTime() > deadline) throw new AssertionError("never reached " + status + ": " + view(entity));
-      TaskEntityFixture.sleep(20);
-    }
+    waitFor(entity.path().name() + " " + status).until(() -> view(entity), view -> view.status() == status);
   }
 }

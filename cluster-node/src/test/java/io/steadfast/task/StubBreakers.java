@@ -1,8 +1,11 @@
 package io.steadfast.task;
 
 import io.steadfast.breaker.BreakerStatus;
+import io.steadfast.breaker.Breakers;
+import io.steadfast.breaker.TrialDecision;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,16 +17,19 @@ final class StubBreakers implements Breakers {
 
   final Map<String, BreakerStatus> statuses = new ConcurrentHashMap<>();
   final List<Report> reports = new CopyOnWriteArrayList<>();
-  volatile boolean grantTrials = true;
+  /** When set, trials are refused, and the breaker answers with this status. */
+  volatile BreakerStatus refuseTrialsWith;
 
   @Override
-  public BreakerStatus status(String type) {
-    return statuses.get(type);
+  public Optional<BreakerStatus> lastHeard(String type) {
+    return Optional.ofNullable(statuses.get(type));
   }
 
   @Override
-  public CompletionStage<Boolean> requestTrial(String type) {
-    return CompletableFuture.completedFuture(grantTrials);
+  public CompletionStage<TrialDecision> requestTrial(String type) {
+    BreakerStatus refusal = refuseTrialsWith;
+    TrialDecision decision = refusal != null ? new TrialDecision(false, refusal) : new TrialDecision(true, status(type));
+    return CompletableFuture.completedFuture(decision);
   }
 
   @Override
@@ -34,6 +40,6 @@ final class StubBreakers implements Breakers {
   void reset() {
     statuses.clear();
     reports.clear();
-    grantTrials = true;
+    refuseTrialsWith = null;
   }
 }

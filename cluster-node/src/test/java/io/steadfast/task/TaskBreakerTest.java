@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -30,6 +31,13 @@ class TaskBreakerTest {
   void newTask() {
     task = fixture.newTask();
     fixture.breakers.reset();
+    fixture.clock.reset();
+  }
+
+  /** A task still deferred would run later, during another test, and report to its breaker. */
+  @AfterEach
+  void cancelWhatIsLeft() {
+    task.kit().runCommand(TaskEntity.Cancel::new);
   }
 
   @AfterAll
@@ -64,7 +72,9 @@ class TaskBreakerTest {
     assertEquals(TaskStatus.CANCELLED,
         org.junit.jupiter.api.Assertions.assertInstanceOf(TaskEntity.CancelAccepted.class, reply.reply()).task().status());
     fixture.breakers.statuses.put("noop", BreakerStatus.closed());
-    TaskEntityFixture.sleep(200);
+    fixture.clock.advance(Duration.ofMinutes(1)); // the deferral would be over now
+    task.kit().runCommand(TaskEntity.Wake.INSTANCE);
+    TaskEntityFixture.expectNothingMoreWritten(task, Duration.ofMillis(300));
     assertEquals(0, task.kit().getState().attempts(), "no attempt after the cancel");
   }
 
@@ -76,6 +86,9 @@ class TaskBreakerTest {
 
     TaskEntity.State deferred = awaitState(task, s -> s.status() == TaskStatus.DEFERRED);
     assertEquals(0, deferred.attempts());
+    assertFalse(
+        deferred.nextAttemptAt().isBefore(deferred.createdAt().plus(BreakerStatus.FORCED_OPEN_RECHECK)),
+        "no time is known until a reset: it looks again when the breaker's rule says");
   }
 
   @Test
@@ -91,15 +104,19 @@ class TaskBreakerTest {
   }
 
   @Test
-  void whileHalfOpenATaskRefusedATrialIsDeferred() {
+  void whileHalfOpenATaskRefusedATrialIsDeferredForAsLongAsTheBreakersAnswerSays() {
     Instant now = Instant.now();
-    fixture.breakers.statuses.put("noop", BreakerStatus.closed().onFailure(now, QUICK).advance(now.plusSeconds(1), QUICK));
-    fixture.breakers.grantTrials = false;
+    BreakerStatus halfOpen = BreakerStatus.closed().onFailure(now, QUICK).advance(now.plusSeconds(1), QUICK);
+    fixture.breakers.statuses.put("noop", halfOpen); // this node's copy: a trial is free
+    fixture.breakers.refuseTrialsWith = halfOpen.grantTrial(now, QUICK).status(); // another node took it
 
     submit(task, fixture.spec("noop", "{}"));
 
     TaskEntity.State deferred = awaitState(task, s -> s.status() == TaskStatus.DEFERRED);
     assertEquals(0, deferred.attempts());
+    assertFalse(
+        deferred.nextAttemptAt().isBefore(deferred.createdAt().plus(BreakerStatus.HALF_OPEN_RECHECK)),
+        "its trials are all out: it looks again when the breaker's rule says");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.steadfast.task;
 
 import static io.steadfast.task.TaskEntityFixture.awaitState;
 import static io.steadfast.task.TaskEntityFixture.submit;
+import static io.steadfast.testing.Waiting.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -160,9 +161,7 @@ class TaskEntityFastStartTest {
   }
 
   private void awaitInUse(String type, int expected) {
-    fixture.actorTestKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
-      assertEquals(expected, fixture.runtime.bulkheads().inUse(type), type + " slots in use");
-      return null;
-    });
+    waitFor(type + " slots in use")
+        .until(() -> fixture.runtime.bulkheads().inUse(type), inUse -> inUse == expected);
   }
 }

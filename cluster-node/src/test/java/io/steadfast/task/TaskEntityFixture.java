@@ -1,7 +1,7 @@
 package io.steadfast.task;
 
+import static io.steadfast.testing.Waiting.waitFor;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,7 +12,6 @@ import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.handlers.TaskContext;
 import io.steadfast.handlers.TaskHandler;
 import io.steadfast.protocol.AttemptOutcome;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,6 +21,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 
 /**
@@ -30,7 +30,6 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
  */
 final class TaskEntityFixture implements AutoCloseable {
   static final String NODE = "127.0.0.1:2551";
-  private static final Duration WAIT = Duration.ofSeconds(10);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final Config TYPES =
@@ -88,14 +87,15 @@ final class TaskEntityFixture implements AutoCloseable {
               new io.steadfast.handlers.SleepHandler(),
               new io.steadfast.handlers.HttpHandler(),
               new ThrowingHandler()));
+  final TestClock clock = new TestClock();
   final StubBreakers breakers = new StubBreakers();
   final RecordingTaskMetrics metrics = new RecordingTaskMetrics();
   final TaskRuntime runtime =
       new TaskRuntime(
           types,
-          Bulkheads.start(actorTestKit.system(), types.all()),
+          Bulkheads.start(actorTestKit.system(), types.bulkheads()),
           NODE,
-          Clock.systemUTC(),
+          clock,
           new Random(42),
           4,
           Duration.ofMinutes(1),
@@ -153,28 +153,25 @@ final class TaskEntityFixture implements AutoCloseable {
     return assertInstanceOf(TaskEntity.Accepted.class, result.reply());
   }
 
+  /** The task's state once it matches {@code condition}; a timeout shows the last state seen. */
   static TaskEntity.State awaitState(Task task, Predicate<TaskEntity.State> condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    TaskEntity.State state = task.kit().getState();
-    while (!condition.test(state)) {
-      if (System.nanoTime() > deadline) fail("state never matched; last: " + state);
-      sleep(20);
-      state = task.kit().getState();
-    }
-    return state;
+    return waitFor("the state of " + task.id()).until(task.kit()::getState, condition);
+  }
+
+  /**
+   * Fails if {@code task} writes any event within {@code quiet}, after those it wrote so far: the
+   * silence that shows a step started nothing (an attempt that starts is written at once). Once
+   * per task: it takes every event written so far as seen.
+   */
+  static void expectNothingMoreWritten(Task task, Duration quiet) {
+    PersistenceTestKit journal = task.kit().persistenceTestKit();
+    String persistenceId = "Task|" + task.id();
+    journal.receivePersisted(persistenceId, journal.persistedInStorage(persistenceId).size(), Object.class);
+    journal.expectNothingPersisted(persistenceId, quiet);
   }
 
   static List<AttemptOutcome> outcomes(TaskEntity.State state) {
     return state.history().stream().map(TaskEntity.Attempt::outcome).toList();
-  }
-
-  static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   @Override

@@ -161,12 +161,14 @@ class TaskEntityTest {
   @Test
   void resumesABackoffFromASnapshotAfterRecovery() {
     Instant at = Instant.now();
-    TaskEntity.State waiting =
-        TaskEntity.State.empty(task.id())
-            .apply(new TaskEntity.Submitted(fixture.spec("flaky", "{\"failTimes\": 1}"), at))
-            .apply(new TaskEntity.AttemptStarted(1, "127.0.0.1:2552", at))
-            .apply(new TaskEntity.AttemptFailed(
-                1, AttemptOutcome.FAILED, new TaskError("FLAKY", "x", true), at.plusMillis(200), true, at));
+    TaskEntity.State waiting = TaskEntity.State.empty(task.id());
+    for (TaskEntity.Event event : List.of(
+        new TaskEntity.Submitted(fixture.spec("flaky", "{\"failTimes\": 1}"), at),
+        new TaskEntity.AttemptStarted(1, "127.0.0.1:2552", at),
+        new TaskEntity.AttemptFailed(
+            1, AttemptOutcome.FAILED, new TaskError("FLAKY", "x", true), at.plusMillis(200), true, at))) {
+      waiting = TaskLifecycle.apply(waiting, event);
+    }
     task.kit().initialize(waiting);
 
     TaskEntity.State done = awaitState(task, s -> s.status() == TaskStatus.SUCCEEDED);

@@ -1,6 +1,7 @@
 package io.steadfast.task;
 
 import static io.steadfast.task.TaskEntityFixture.awaitState;
+import static io.steadfast.task.TaskEntityFixture.expectNothingMoreWritten;
 import static io.steadfast.task.TaskEntityFixture.outcomes;
 import static io.steadfast.task.TaskEntityFixture.submit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,6 +29,7 @@ class TaskExecutionTest {
   @BeforeEach
   void newTask() {
     task = fixture.newTask();
+    fixture.clock.reset();
   }
 
   @AfterAll
@@ -118,7 +120,9 @@ class TaskExecutionTest {
     awaitState(task, s -> s.status() == TaskStatus.RETRY_WAIT);
 
     assertEquals(TaskStatus.CANCELLED, cancel().task().status());
-    TaskEntityFixture.sleep(100);
+    fixture.clock.advance(Duration.ofHours(2)); // the retry would be due now
+    task.kit().runCommand(TaskEntity.Wake.INSTANCE);
+    expectNothingMoreWritten(task, Duration.ofMillis(300));
     assertEquals(1, task.kit().getState().attempts(), "no attempt after the cancel");
   }
 

@@ -1,5 +1,6 @@
 package io.steadfast.task;
 
+import static io.steadfast.testing.Waiting.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,10 +39,7 @@ class TaskHandOffTest {
     ActorRef<TaskEntity.Command> entity = spawn("hand-off-running");
     submit(entity, fixture.spec("patient-sleep", "{\"durationMs\": 60000}"));
     TestProbe<Object> probe = fixture.actorTestKit.createTestProbe();
-    probe.awaitAssert(WAIT, () -> {
-      assertEquals(TaskStatus.RUNNING, view(entity).status());
-      return null;
-    });
+    waitFor("the attempt running").until(() -> view(entity).status(), status -> status == TaskStatus.RUNNING);
 
     entity.tell(TaskEntity.HandOff.INSTANCE);
     probe.expectTerminated(entity, WAIT);
@@ -53,12 +51,8 @@ class TaskHandOffTest {
     assertEquals(AttemptOutcome.HANDED_OFF, handedOff.outcome());
     assertFalse(handedOff.counted(), "a hand-off spends no attempt");
     assertTrue(handedOff.error().message().contains("moved to another node"), handedOff.error().message());
-    probe.awaitAssert(WAIT, () -> {
-      TaskView now = view(next);
-      assertEquals(2, now.attempts(), "the next attempt starts at once");
-      assertEquals(TaskStatus.RUNNING, now.status());
-      return null;
-    });
+    waitFor("the next attempt started at once")
+        .until(() -> view(next), now -> now.attempts() == 2 && now.status() == TaskStatus.RUNNING);
     next.tell(TaskEntity.HandOff.INSTANCE); // stop the 60 s sleep
     probe.expectTerminated(next, WAIT);
   }

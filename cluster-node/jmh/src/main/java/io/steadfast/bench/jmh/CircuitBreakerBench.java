@@ -3,8 +3,6 @@ package io.steadfast.bench.jmh;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.steadfast.breaker.BreakerSettings;
-import io.steadfast.breaker.BreakerState;
-import io.steadfast.breaker.BreakerStatus;
 import io.steadfast.breaker.CircuitBreakers;
 import java.time.Duration;
 import java.util.List;
@@ -30,8 +28,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * What an attempt pays for its circuit breaker on the node that runs it: reading the local copy
  * of the breaker's status ({@link CircuitBreakers#status}, a ConcurrentHashMap read) and
- * switching on its state, as TaskEntity does before every attempt; and reporting the result
- * ({@link CircuitBreakers#report}, a tell to the local reporter actor), as it does after.
+ * switching on its state, as a task's AttemptGate does before every attempt; and reporting the
+ * result ({@link CircuitBreakers#report}, a tell to the local reporter actor), as it does after.
  *
  * <p>The real {@link CircuitBreakers} runs here, on a one-node cluster with sharding and an
  * in-memory journal, so the reporter's batches really reach a breaker entity in the background.
@@ -69,7 +67,7 @@ public class CircuitBreakerBench {
     sink = system.systemActorOf(Behaviors.ignore(), "sink", Props.empty());
     breakers = CircuitBreakers.start(system, List.of(type), t -> BreakerSettings.DEFAULTS, "jmh", Duration.ofSeconds(5));
     // The board fills from the breaker entity; measure the path every attempt takes, a hit.
-    await("the breaker's status on the board", () -> breakers.status(type) != null);
+    await("the breaker's status on the board", () -> breakers.lastHeard(type).isPresent());
   }
 
   @TearDown(Level.Trial)
@@ -78,12 +76,10 @@ public class CircuitBreakerBench {
     system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
-  /** The check before an attempt (TaskEntity#wake): the local copy, then the switch. */
+  /** The check before an attempt (AttemptGate#due): the local copy, then the switch. */
   @Benchmark
   public int statusAndSwitch() {
-    BreakerStatus breaker = breakers.status(type);
-    BreakerState state = breaker == null ? BreakerState.CLOSED : breaker.state();
-    return switch (state) {
+    return switch (breakers.status(type).state()) {
       case OPEN -> 1;
       case FORCED_OPEN -> 2;
       case HALF_OPEN -> 3;
