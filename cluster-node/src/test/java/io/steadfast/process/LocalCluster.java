@@ -314,18 +314,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** pekko-management's view of the membership from {@code node}, or null if it did not answer. */
   public JsonNode members(Node node) {
-    try {
-      HttpRequest request =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.managementPort + "/cluster/members"))
-              .timeout(Duration.ofSeconds(5)).build();
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return jsonIfOk(URI.create("http://127.0.0.1:" + node.managementPort + "/cluster/members"), Duration.ofSeconds(5));
   }
 
   /** Whether the node's management endpoint answers at all (it starts once the API is bound). */
@@ -364,8 +353,13 @@ public final class LocalCluster implements AutoCloseable {
 
   /** The task view, or null if the node did not answer 200 (e.g. while its shard moves). */
   public JsonNode task(Node node, String id) {
+    return jsonIfOk(node.api("/api/v1/tasks/" + id), Duration.ofSeconds(20));
+  }
+
+  /** The JSON body of a GET answered 200, or null for any other answer or none. */
+  private JsonNode jsonIfOk(URI uri, Duration timeout) {
     try {
-      HttpRequest request = HttpRequest.newBuilder(node.api("/api/v1/tasks/" + id)).timeout(Duration.ofSeconds(20)).build();
+      HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).build();
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
     } catch (IOException e) {

@@ -28,9 +28,7 @@ class TaskDeadLetterTest {
 
   @BeforeEach
   void newTask() {
-    task = fixture.newTask();
-    fixture.filed.clear();
-    fixture.refuseFilings.set(0);
+    task = fixture.newTaskWithEmptyQueue();
   }
 
   @AfterAll

@@ -133,6 +133,13 @@ final class TaskEntityFixture implements AutoCloseable {
         shard);
   }
 
+  /** A fresh task, with the stand-in dead-letter queue emptied and accepting every filing. */
+  Task newTaskWithEmptyQueue() {
+    filed.clear();
+    refuseFilings.set(0);
+    return newTask();
+  }
+
   TaskSpec spec(String type, String payload) {
     return specAt(type, payload, null);
   }

@@ -27,9 +27,7 @@ class TaskHistoryLostTest {
 
   @BeforeEach
   void newTask() {
-    task = fixture.newTask();
-    fixture.filed.clear();
-    fixture.refuseFilings.set(0);
+    task = fixture.newTaskWithEmptyQueue();
   }
 
   @AfterAll
