@@ -32,7 +32,19 @@ public final class ServingWatch {
     INSTANCE
   }
 
-  private record Checked(String notServingBecause) implements Command {}
+  /**
+   * @param notServingBecause null when the node serves
+   * @param unanswered the coordinator did not answer in time: on a busy node that can be a slow
+   *     answer, so it counts only when it happens {@link #UNANSWERED_CHECKS_TO_TELL} times in a row
+   */
+  private record Checked(String notServingBecause, boolean unanswered) implements Command {
+    Checked(String notServingBecause) {
+      this(notServingBecause, false);
+    }
+  }
+
+  /** A node that serves says it does not after this many unanswered checks in a row. */
+  static final int UNANSWERED_CHECKS_TO_TELL = 2;
 
   /** Stops the JVM with this reason when the node has not served for too long. */
   public static final class NotServing implements CoordinatedShutdown.Reason {}
@@ -58,6 +70,7 @@ public final class ServingWatch {
     private final Cluster cluster;
     private boolean checking;
     private boolean servedOnce;
+    private int unansweredInARow;
     private Instant notServingSince = Instant.now();
 
     Running(ActorContext<Command> context, ActorRef taskRegion, Duration answerTimeout, Duration giveUpAfter) {
@@ -87,7 +100,8 @@ public final class ServingWatch {
       CompletionStage<Object> answer = Patterns.ask(taskRegion, ShardRegion.getCurrentRegionsInstance(), answerTimeout);
       context.pipeToSelf(answer, (regions, failure) -> {
         if (failure != null) {
-          return new Checked("the task shards' coordinator did not answer within " + answerTimeout.toMillis() + " ms");
+          return new Checked(
+              "the task shards' coordinator did not answer within " + answerTimeout.toMillis() + " ms", true);
         }
         boolean registered = ((ShardRegion.CurrentRegions) regions).getRegions().contains(self);
         return new Checked(registered ? null : "this node's task shard region is not registered with the coordinator");
@@ -97,6 +111,10 @@ public final class ServingWatch {
 
     private Behavior<Command> checked(Checked checked) {
       checking = false;
+      unansweredInARow = checked.unanswered() ? unansweredInARow + 1 : 0;
+      if (serving.isServing() && checked.unanswered() && unansweredInARow < UNANSWERED_CHECKS_TO_TELL) {
+        return Behaviors.same(); // one slow answer on a busy node is not an outage yet
+      }
       if (checked.notServingBecause() == null) {
         if (!serving.isServing()) context.getLog().info("serving tasks");
         serving.serving();
