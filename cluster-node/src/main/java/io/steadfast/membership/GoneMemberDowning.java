@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +16,7 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.Member;
@@ -72,29 +74,40 @@ public final class GoneMemberDowning {
       });
       return Behaviors.withTimers(timers -> {
         timers.startTimerWithFixedDelay(Tick.INSTANCE, interval);
-        return running(context, prober, (int) connectTimeout.toMillis(), new HashMap<>());
+        return running(context, prober, (int) connectTimeout.toMillis(), new HashMap<>(), new HashSet<>());
       });
     });
   }
 
+  /**
+   * @param refusals refusals in a row, per member
+   * @param inFlight members whose probe has not answered yet: a member that times out is not
+   *     probed again until it has, so probes never pile up behind a silent host
+   */
   private static Behavior<Command> running(
-      ActorContext<Command> context, ExecutorService prober, int timeoutMs, Map<Address, Integer> refusals) {
+      ActorContext<Command> context,
+      ExecutorService prober,
+      int timeoutMs,
+      Map<Address, Integer> refusals,
+      Set<Address> inFlight) {
     Cluster cluster = Cluster.get(context.getSystem());
     return Behaviors.receive(Command.class)
         .onMessageEquals(Tick.INSTANCE, () -> {
-          Set<Address> probed = new java.util.HashSet<>();
+          Set<Address> members = new HashSet<>();
           for (Member member : cluster.state().getMembers()) {
             if (member.address().equals(cluster.selfMember().address()) || !isProbed(member.status())) continue;
             Address address = member.address();
-            probed.add(address);
+            members.add(address);
+            if (!inFlight.add(address)) continue;
             context.pipeToSelf(
                 CompletableFuture.supplyAsync(() -> probe(address, timeoutMs), prober),
                 (answer, failure) -> new Probed(address, answer != null ? answer : Answer.NO_ANSWER));
           }
-          refusals.keySet().retainAll(probed);
+          refusals.keySet().retainAll(members);
           return Behaviors.same();
         })
         .onMessage(Probed.class, probed -> {
+          inFlight.remove(probed.member());
           if (probed.answer() != Answer.REFUSED) {
             refusals.remove(probed.member());
             return Behaviors.same();
@@ -108,6 +121,10 @@ public final class GoneMemberDowning {
             cluster.manager().tell(new Down(probed.member()));
             quarantine(context, gone);
           }
+          return Behaviors.same();
+        })
+        .onSignal(PostStop.class, stopped -> {
+          prober.shutdownNow();
           return Behaviors.same();
         })
         .build();
