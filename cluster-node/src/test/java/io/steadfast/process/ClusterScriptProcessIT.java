@@ -141,10 +141,13 @@ class ClusterScriptProcessIT {
     }
   }
 
-  /** An offset at which every port cluster.sh uses for 3 nodes is free now. */
+  /**
+   * An offset at which every port cluster.sh uses for 3 nodes is free now, all of them below
+   * Linux's ephemeral range (32768 and up), where any outgoing connection could take one first.
+   */
   private static int freePortOffset() {
     for (int tries = 0; tries < 50; tries++) {
-      int offset = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      int offset = ThreadLocalRandom.current().nextInt(10_000, 23_000);
       List<Integer> ports = new ArrayList<>(List.of(9092 + offset));
       for (int i = 1; i <= 3; i++) ports.addAll(List.of(8080 + i + offset, 8560 + i + offset, 2550 + i + offset));
       if (ports.stream().allMatch(ClusterScriptProcessIT::isFree)) return offset;
