@@ -40,7 +40,11 @@ class ClusterRestartProcessIT {
         assertEquals("SUCCEEDED", task.get("status").asText(), () -> "not succeeded: " + task);
         JsonNode history = task.get("history");
         for (int i = 0; i < history.size() - 1; i++) {
-          assertEquals("NODE_LOST", history.get(i).get("outcome").asText(), () -> "unexpected history: " + task);
+          // An attempt the stop interrupted ends HANDED_OFF when its entity could still write that
+          // down while its shard moved to a node that was stopping too (PostgreSQL, whose writes
+          // are quick, often can), else NODE_LOST when it is recovered after the restart.
+          String outcome = history.get(i).get("outcome").asText();
+          assertTrue(outcome.equals("NODE_LOST") || outcome.equals("HANDED_OFF"), () -> "unexpected history: " + task);
           interrupted++;
         }
       }
