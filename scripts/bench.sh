@@ -27,6 +27,8 @@ readonly RESULTS=$RUN_DIR/results.txt
 readonly MEMORY_DIR=$RUN_DIR/memory
 readonly NODE_OPTS=${BENCH_JAVA_OPTS:--Xmx384m}
 readonly FLAKY_BREAKER=${BENCH_FLAKY_BREAKER:-relaxed}
+# The cluster's store: h2 (default) or postgres (cluster.sh then runs a PostgreSQL of its own).
+readonly DB=${BENCH_DB:-h2}
 
 # The load generator is a module of its own (cluster-node/bench), not part of the node's jar.
 readonly BENCH_JAR=$CHECKOUT/cluster-node/bench/target/bench.jar
@@ -38,7 +40,7 @@ usage() {
 Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[*]})
 
   resources   BENCH_RESOURCE_TASKS noop tasks (2000): journal rows per task; peak RSS of each
-              node and of H2 over all the scenarios run
+              node and of H2 (of PostgreSQL's postmaster alone) over all the scenarios run
   throughput  BENCH_NOOP_TASKS noop tasks (20000), BENCH_IN_FLIGHT requests at once (64):
               tasks/s from the first submission to the last SUCCEEDED; the submit rate apart.
               BENCH_WARMUP_TASKS (2000) noop tasks first warm the nodes' JIT, not measured
@@ -55,7 +57,9 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
   jmh         JMH: what an attempt pays for its circuit breaker (BENCH_JMH_ARGS, default
               "-wi 3 -i 5 -f 1 -w 1s -r 1s")
 
-Environment: BENCH_PORT_OFFSET (500), BENCH_RUN_DIR (run/bench), BENCH_JAVA_OPTS (node JVM
+Environment: BENCH_DB (h2 or postgres: the cluster's store, default h2; the *_cpu_ms_per_task_h2
+line is then *_cpu_ms_per_task_postgres, the postmaster and all its processes),
+BENCH_PORT_OFFSET (500), BENCH_RUN_DIR (run/bench), BENCH_JAVA_OPTS (node JVM
 options, -Xmx384m), BENCH_BOUND_SECONDS (how long to wait for tasks to end, 600),
 BENCH_FLAKY_BREAKER: relaxed (default) or shipped; see below.
 
@@ -85,7 +89,7 @@ SAMPLER_PID=
 # measures the cluster with node 2 down, then starts it again with start-node).
 cluster() {
   STEADFAST_PORT_OFFSET=$OFFSET STEADFAST_RUN_DIR=$RUN_DIR STEADFAST_JAVA_OPTS=$(node_opts) STEADFAST_KEEP_RUNNING=0 \
-    "$CLUSTER_SH" "$@"
+    STEADFAST_DB=$DB "$CLUSTER_SH" "$@"
 }
 
 node_opts() {
@@ -112,7 +116,7 @@ require_no_cluster() {
 start_cluster() {
   require_no_cluster
   # A fresh journal each run: figures should not depend on what earlier runs left in it.
-  rm -rf "$RUN_DIR/h2" "$MEMORY_DIR"
+  rm -rf "$RUN_DIR/h2" "$RUN_DIR/postgres" "$MEMORY_DIR"
   mkdir -p "$RUN_DIR" "$MEMORY_DIR"
   CLUSTER_STARTED=1
   cluster start 3
@@ -191,6 +195,7 @@ ensure_load_generator() {
 bench() {
   run_child java -Xmx512m -cp "$BENCH_CP" io.steadfast.bench.Bench "$@" \
     --port-offset="$OFFSET" \
+    --db="$DB" \
     --in-flight="${BENCH_IN_FLIGHT:-64}" \
     --bound-seconds="${BENCH_BOUND_SECONDS:-600}" \
     --results="$RESULTS"
@@ -206,49 +211,60 @@ steady_rate() {
 }
 
 # CPU time (user + system, in clock ticks) used so far by the processes of a pid file pattern
-# (node-* or h2): read from /proc, so it is what the cluster itself spent, whatever else the
-# machine runs.
+# (node-*, h2 or postgres): read from /proc, so it is what the cluster itself spent, whatever
+# else the machine runs. For postgres, the postmaster with its children (one backend per
+# connection, the WAL writer, checkpointer...): the live ones' own time, and the postmaster's
+# cutime/cstime for those that ended (a parent is charged its reaped children's time).
 cpu_ticks() {
-  local file pid stat total=0 fields
+  local file pid stat total=0 fields child
   for file in "$RUN_DIR"/pids/$1.pid; do
     [[ -e $file ]] || continue
     pid=$(<"$file")
     [[ $pid =~ ^[0-9]+$ ]] || continue
     stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-    # After "pid (command) " the fields start at the state (field 3): utime is 14, stime 15.
+    # After "pid (command) " the fields start at the state (field 3): utime is 14, stime 15,
+    # cutime 16, cstime 17.
     read -r -a fields <<<"${stat##*) }"
     total=$((total + fields[11] + fields[12]))
+    if [[ $file == */postgres.pid ]]; then
+      total=$((total + fields[13] + fields[14]))
+      for child in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
+        stat=$(cat "/proc/$child/stat" 2>/dev/null) || continue
+        read -r -a fields <<<"${stat##*) }"
+        total=$((total + fields[11] + fields[12]))
+      done
+    fi
   done
   echo "$total"
 }
 
-# Prints the CPU the nodes and the H2 server spent per task since the tick counts given.
+# Prints the CPU the nodes and the database server spent per task since the tick counts given.
 report_cpu_per_task() {
-  local scenario=$1 tasks=$2 nodes_before=$3 h2_before=$4 hz
+  local scenario=$1 tasks=$2 nodes_before=$3 db_before=$4 hz
   hz=$(getconf CLK_TCK)
   awk -v s="$scenario" -v t="$tasks" -v n="$(($(cpu_ticks 'node-*') - nodes_before))" \
-      -v h="$(($(cpu_ticks h2) - h2_before))" -v hz="$hz" 'BEGIN {
+      -v h="$(($(cpu_ticks "$DB") - db_before))" -v db="$DB" -v hz="$hz" 'BEGIN {
     printf "BENCH %s_cpu_ms_per_task_nodes %.2f ms\n", s, n * 1000 / hz / t
-    printf "BENCH %s_cpu_ms_per_task_h2 %.2f ms\n", s, h * 1000 / hz / t
+    printf "BENCH %s_cpu_ms_per_task_%s %.2f ms\n", s, db, h * 1000 / hz / t
     printf "BENCH %s_cpu_ms_per_task %.2f ms\n", s, (n + h) * 1000 / hz / t
   }' | tee -a "$RESULTS"
 }
 
 run_scenario() {
-  local scenario=$1 nodes_cpu h2_cpu
+  local scenario=$1 nodes_cpu db_cpu
   echo
   echo "=== $scenario (load average $(cut -d' ' -f1-3 /proc/loadavg)) ==="
   nodes_cpu=$(cpu_ticks 'node-*')
-  h2_cpu=$(cpu_ticks h2)
+  db_cpu=$(cpu_ticks "$DB")
   case $scenario in
     throughput)
       bench throughput --tasks="${BENCH_NOOP_TASKS:-20000}" --warmup-tasks="${BENCH_WARMUP_TASKS:-2000}"
-      report_cpu_per_task throughput $((${BENCH_NOOP_TASKS:-20000} + ${BENCH_WARMUP_TASKS:-2000})) "$nodes_cpu" "$h2_cpu"
+      report_cpu_per_task throughput $((${BENCH_NOOP_TASKS:-20000} + ${BENCH_WARMUP_TASKS:-2000})) "$nodes_cpu" "$db_cpu"
       ;;
     batch)
       bench batch --tasks="${BENCH_NOOP_TASKS:-20000}" --batch-size="${BENCH_BATCH_SIZE:-100}" \
         --batches-in-flight="${BENCH_BATCHES_IN_FLIGHT:-4}"
-      report_cpu_per_task batch "${BENCH_NOOP_TASKS:-20000}" "$nodes_cpu" "$h2_cpu"
+      report_cpu_per_task batch "${BENCH_NOOP_TASKS:-20000}" "$nodes_cpu" "$db_cpu"
       ;;
     latency) bench latency --rate="$(steady_rate)" --seconds="${BENCH_LATENCY_SECONDS:-20}" ;;
     retry) bench retry --tasks="${BENCH_RETRY_TASKS:-5000}" ;;
@@ -318,6 +334,7 @@ main() {
   for scenario in "${ALL_SCENARIOS[@]}"; do
     if (($# == 0)) || [[ " $* " == *" $scenario "* ]]; then scenarios+=("$scenario"); fi
   done
+  [[ $DB == h2 || $DB == postgres ]] || die "BENCH_DB must be h2 or postgres, got '$DB'"
   [[ $FLAKY_BREAKER == relaxed || $FLAKY_BREAKER == shipped ]] ||
     die "BENCH_FLAKY_BREAKER must be relaxed or shipped, got '$FLAKY_BREAKER'"
   command -v java >/dev/null || die "java is required"
@@ -328,7 +345,7 @@ main() {
 
   mkdir -p "$RUN_DIR"
   : >"$RESULTS"
-  echo "Scenarios: ${scenarios[*]}; node options: $(node_opts); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "Scenarios: ${scenarios[*]}; store: $DB; node options: $(node_opts); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ " ${scenarios[*]} " != " jmh " ]]; then ensure_load_generator; fi
   for scenario in "${scenarios[@]}"; do
     [[ $scenario != jmh ]] || continue

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs a local Steadfast cluster on this machine: one H2 TCP server (the shared journal) and
-# N nodes, each its own JVM, all bound to 127.0.0.1. Run with no arguments for usage.
+# Runs a local Steadfast cluster on this machine: one database server (the shared journal: H2's
+# TCP server, or with --db postgres a PostgreSQL server of its own in the run dir) and N nodes,
+# each its own JVM, all bound to 127.0.0.1. Run with no arguments for usage.
 set -euo pipefail
 
 readonly HOST=127.0.0.1
@@ -11,6 +12,10 @@ readonly DEFAULT_NODES=3
 readonly MAX_NODES=20
 readonly STOP_TIMEOUT_S=30
 readonly H2_START_TIMEOUT_S=30
+readonly PG_START_TIMEOUT_S=60
+# The database user and database of a cluster on PostgreSQL (trust authentication, loopback only).
+readonly PG_USER=steadfast
+readonly PG_DATABASE=steadfast
 # A supervisor restarts a node whose JVM exited after a backoff: 1 s, doubled after each exit up
 # to 30 s, and 1 s again once the node had run 60 s. A crash loop slows down; a rare crash (or a
 # downing by the split-brain resolver) is repaired at once.
@@ -33,6 +38,10 @@ readonly RUN_DIR
 readonly PID_DIR=$RUN_DIR/pids
 readonly LOG_DIR=$RUN_DIR/logs
 readonly H2_DIR=$RUN_DIR/h2
+# PostgreSQL's home (owned by the postgres OS user when run as root): data/, its socket and log.
+readonly PG_DIR=$RUN_DIR/postgres
+readonly PG_DATA=$PG_DIR/data
+readonly DB_KIND_FILE=$RUN_DIR/db-kind
 readonly SIZE_FILE=$RUN_DIR/cluster-size
 readonly OFFSET_FILE=$RUN_DIR/port-offset
 readonly KEEP_RUNNING_FILE=$RUN_DIR/keep-running
@@ -47,6 +56,8 @@ PORT_OFFSET=${STEADFAST_PORT_OFFSET:-0}
 readonly JAVA_OPTS=${STEADFAST_JAVA_OPTS:--Xmx384m}
 readonly READY_TIMEOUT_S=${STEADFAST_READY_TIMEOUT:-90}
 KEEP_RUNNING=${STEADFAST_KEEP_RUNNING:-1}
+# h2 or postgres; 'start --db KIND' overrides it, and the other commands use what start recorded.
+DB_KIND=${STEADFAST_DB:-h2}
 
 readonly NODE_JAR=$CHECKOUT/cluster-node/target/cluster-node.jar
 readonly LIB_DIR=$CHECKOUT/cluster-node/target/lib
@@ -56,25 +67,30 @@ usage() {
 Usage: ${0##*/} <command> [argument]
 
 Commands:
-  start [N]       build if needed, start the H2 server and N nodes (default $DEFAULT_NODES), wait until ready;
-                  each node runs under a supervisor that restarts it when its JVM exits
+  start [N] [--db h2|postgres]
+                  build if needed, start the database server (H2 by default; postgres: a PostgreSQL
+                  of its own in the run dir, initdb + pg_ctl, installed with apt-get if missing) and
+                  N nodes (default $DEFAULT_NODES), wait until ready; each node runs under a supervisor
+                  that restarts it when its JVM exits
   stop            stop the supervisors, every node gracefully (SIGTERM, SIGKILL after ${STOP_TIMEOUT_S} s),
-                  then the H2 server
+                  then the database server
   kill I          SIGKILL node I's JVM (simulates a crash); its supervisor restarts it after the backoff
                   (with STEADFAST_KEEP_RUNNING=0 it ends the supervisor first: node I stays down)
   start-node I    start node I again with the cluster's seed list and wait until it is ready; if its
                   supervisor is waiting to restart it, it restarts it now; if it already runs under its
                   supervisor, just wait until it is ready
-  status          process, readiness and restarts of each node and of the H2 server; cluster members
-  logs I|h2       follow the log of node I or of the H2 server
+  status          process, readiness and restarts of each node and of the database server; cluster members
+  logs I|db       follow the log of node I or of the database server (also: logs h2, logs postgres)
   help            this text
 
-Node I listens on $HOST: API 8080+I, management 8560+I, remoting 2550+I; the H2 server on 9092.
+Node I listens on $HOST: API 8080+I, management 8560+I, remoting 2550+I; the H2 server on 9092,
+PostgreSQL on 5432 (database $PG_DATABASE, user $PG_USER).
 
 Environment:
   STEADFAST_PORT_OFFSET   added to every port (default 0); give a second cluster its own
                           offset and its own STEADFAST_RUN_DIR
   STEADFAST_RUN_DIR       pids, logs and database (default: $CHECKOUT/run)
+  STEADFAST_DB            h2 (default) or postgres: the store 'start' uses (as --db)
   STEADFAST_JAVA_OPTS     JVM options of each node (default: -Xmx384m)
   STEADFAST_READY_TIMEOUT seconds to wait for nodes to become ready (default: 90)
   STEADFAST_KEEP_RUNNING  1 (default): a supervisor restarts a node whose JVM exits (a crash, a downing
@@ -130,6 +146,36 @@ mgmt_port() { echo $((8560 + $1 + PORT_OFFSET)); }
 remoting_port() { echo $((2550 + $1 + PORT_OFFSET)); }
 h2_port() { echo $((9092 + PORT_OFFSET)); }
 h2_url() { echo "jdbc:h2:tcp://$HOST:$(h2_port)/steadfast;DATABASE_TO_UPPER=false;WRITE_DELAY=0"; }
+pg_port() { echo $((5432 + PORT_OFFSET)); }
+pg_url() { echo "jdbc:postgresql://$HOST:$(pg_port)/$PG_DATABASE"; }
+
+# --- the database server: h2 or postgres ----------------------------------------------------------
+
+require_db_kind() {
+  [[ $DB_KIND == h2 || $DB_KIND == postgres ]] || die "the store must be h2 or postgres (--db, STEADFAST_DB), got '$DB_KIND'"
+}
+
+# The running cluster's store is the one it was started with, whatever the environment says.
+use_recorded_db_kind() {
+  [[ -f $DB_KIND_FILE ]] || return 0
+  DB_KIND=$(<"$DB_KIND_FILE")
+  require_db_kind
+}
+
+# The database server's process name (pid and log file): h2 or postgres.
+db_name() { echo "$DB_KIND"; }
+db_port() { if [[ $DB_KIND == postgres ]]; then pg_port; else h2_port; fi; }
+db_url() { if [[ $DB_KIND == postgres ]]; then pg_url; else h2_url; fi; }
+db_label() { if [[ $DB_KIND == postgres ]]; then echo "PostgreSQL"; else echo "the H2 server"; fi; }
+
+# The settings a node needs for the store.
+db_node_options() {
+  if [[ $DB_KIND == postgres ]]; then
+    echo "-Dsteadfast.db.kind=postgres -Dsteadfast.db.url=$(pg_url) -Dsteadfast.db.user=$PG_USER -Dsteadfast.db.password="
+  else
+    echo "-Dsteadfast.db.url=$(h2_url)"
+  fi
+}
 
 # True if something listens on the TCP port (on any address, so a wildcard listener counts too).
 port_in_use() {
@@ -197,6 +243,7 @@ write_file() {
 process_marker() {
   case $1 in
     h2) echo "$H2_CLASS" ;;
+    postgres) echo "bin/postgres" ;;
     *) echo "$MAIN_CLASS" ;;
   esac
 }
@@ -204,17 +251,26 @@ process_marker() {
 process_dir_marker() {
   case $1 in
     h2) echo "-baseDir $H2_DIR" ;;
+    postgres) echo "-D $PG_DATA" ;;
     *) echo "-Dsteadfast.run-dir=$RUN_DIR" ;;
   esac
 }
 
-# True if pid is alive (not a zombie) and is the java process started for this name.
+# The command name of the named process: the postmaster for postgres, a JVM for the others.
+process_comm() {
+  case $1 in
+    postgres) echo postgres ;;
+    *) echo java ;;
+  esac
+}
+
+# True if pid is alive (not a zombie) and is the process started for this name.
 is_our_process() {
   local name=$1 pid=$2 stat comm args
   stat=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
   [[ $stat != Z* ]] || return 1
   comm=$(ps -o comm= -p "$pid" 2>/dev/null) || return 1
-  [[ $comm == java ]] || return 1
+  [[ $comm == "$(process_comm "$name")" ]] || return 1
   args=$(ps -ww -o args= -p "$pid" 2>/dev/null) || return 1
   [[ $args == *"$(process_marker "$name")"* && $args == *"$(process_dir_marker "$name")"* ]]
 }
@@ -344,7 +400,7 @@ clear_stop_marker() {
 
 # --- cluster state ------------------------------------------------------------------------------
 
-# Names of every process with a pid file, nodes first, h2 last.
+# Names of every process with a pid file, nodes first, the database server (h2 or postgres) last.
 recorded_names() {
   local file name names=()
   for file in "$PID_DIR"/node-*.pid; do
@@ -353,6 +409,7 @@ recorded_names() {
     names+=("${name%.pid}")
   done
   [[ -e $(pid_file h2) ]] && names+=(h2)
+  [[ -e $(pid_file postgres) ]] && names+=(postgres)
   if ((${#names[@]} > 0)); then printf '%s\n' "${names[@]}"; fi
 }
 
@@ -383,12 +440,13 @@ use_recorded_offset() {
 
 # --- build --------------------------------------------------------------------------------------
 
-# Prints why the node jar needs a build (it is missing, or the first source, config or pom file
+# Prints why the node jar needs a build (it is missing, or the first main source, config or pom file
 # newer than it); prints nothing if the jar is up to date.
 stale_input() {
   [[ -f $NODE_JAR ]] || { echo "${NODE_JAR#"$CHECKOUT"/} is missing"; return 0; }
   local srcs=() poms=() f newer
-  for f in "$CHECKOUT"/*/src; do [[ -d $f ]] && srcs+=("$f"); done
+  # Main sources only: tests are not in the jar, and an edited test must not trigger an install.
+  for f in "$CHECKOUT"/*/src/main; do [[ -d $f ]] && srcs+=("$f"); done
   for f in "$CHECKOUT"/pom.xml "$CHECKOUT"/*/pom.xml; do [[ -f $f ]] && poms+=("$f"); done
   # head may close the pipe before find is done; that is not a failure.
   newer=$({
@@ -410,7 +468,7 @@ ensure_built() {
     (cd "$CHECKOUT" && mvn -B -q install -DskipTests) || die "build failed; see the Maven output above"
   fi
   [[ -f $NODE_JAR ]] || die "$NODE_JAR not found after the build"
-  h2_jar >/dev/null
+  if [[ $DB_KIND == h2 ]]; then h2_jar >/dev/null; fi
 }
 
 h2_jar() {
@@ -444,6 +502,78 @@ wait_for_h2() {
   done
 }
 
+# The newest /usr/lib/postgresql/N/bin with an initdb; installs Debian's postgresql if there is none.
+pg_bin() {
+  local dir best="" version best_version=-1
+  for dir in /usr/lib/postgresql/*/bin; do
+    [[ -x $dir/initdb ]] || continue
+    version=${dir%/bin}
+    version=${version##*/}
+    if is_uint "$version" && ((version > best_version)); then best=$dir best_version=$version; fi
+  done
+  if [[ -z $best ]]; then
+    [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null ||
+      die "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): apt-get install -y postgresql"
+    note "installing PostgreSQL (Debian's postgresql) ..."
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null ||
+      die "apt-get install postgresql failed"
+    pg_bin
+    return
+  fi
+  echo "$best"
+}
+
+# Runs one of PostgreSQL's programs; as root, as the postgres OS user (initdb refuses root).
+pg_run() {
+  local program=$1
+  shift
+  if [[ $(id -u) -eq 0 ]]; then
+    runuser -u postgres -- "$(pg_bin)/$program" "$@"
+  else
+    "$(pg_bin)/$program" "$@"
+  fi
+}
+
+# initdb on the first start, then pg_ctl start; creates the database once; records the postmaster.
+start_postgres() {
+  local log=$PG_DIR/server.log pid
+  mkdir -p "$PG_DIR"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres "$PG_DIR"; fi
+  if [[ ! -f $PG_DATA/PG_VERSION ]]; then
+    pg_run initdb -D "$PG_DATA" -U "$PG_USER" --auth=trust -E UTF8 >"$PG_DIR/initdb.log" 2>&1 ||
+      die "initdb failed; see $PG_DIR/initdb.log"
+  fi
+  # The server writes its own log (as its user); logs/postgres.log points at it.
+  ln -sfn "$log" "$(log_file postgres)"
+  pg_run pg_ctl -D "$PG_DATA" -w -t "$PG_START_TIMEOUT_S" -l "$log" \
+    -o "-p $(pg_port) -k $PG_DIR -c listen_addresses=$HOST -c max_connections=200" start >/dev/null ||
+    die "PostgreSQL did not start within ${PG_START_TIMEOUT_S} s; see $log"
+  pid=$(head -n 1 "$PG_DATA/postmaster.pid")
+  echo "$pid" >"$(pid_file postgres)"
+  if [[ -z $(pg_run psql -h "$HOST" -p "$(pg_port)" -U "$PG_USER" -d postgres -Atc \
+    "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'") ]]; then
+    pg_run createdb -h "$HOST" -p "$(pg_port)" -U "$PG_USER" "$PG_DATABASE" || die "cannot create database $PG_DATABASE"
+  fi
+}
+
+# A fast shutdown (clients cut off, a checkpoint written), after the nodes are gone.
+stop_postgres() {
+  local pid
+  pid=$(running_pid postgres)
+  if [[ -n $pid ]]; then
+    echo "Stopping PostgreSQL (pid $pid) ..."
+    pg_run pg_ctl -D "$PG_DATA" -m fast -w -t "$STOP_TIMEOUT_S" stop >/dev/null ||
+      terminate "PostgreSQL" postgres
+  elif [[ -f $(pid_file postgres) ]]; then
+    note "postgres was not running (stale pid file removed)"
+  fi
+  rm -f "$(pid_file postgres)"
+}
+
+start_db() {
+  if [[ $DB_KIND == postgres ]]; then start_postgres; else start_h2; fi
+}
+
 utc_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
 # Appends a line to node i's log, telling what this script did to the node.
@@ -458,8 +588,9 @@ LAUNCHED_PID=
 launch_node() {
   local i=$1 n=$2 log j
   log=$(log_file "node-$i")
-  local java_opts
+  local java_opts db_opts
   read -r -a java_opts <<<"$JAVA_OPTS"
+  read -r -a db_opts <<<"$(db_node_options)"
   # Every node lists every node as a seed, node 1 first: node 1 forms the cluster when it starts
   # first, and any restarted node joins whichever seed answers.
   local seeds=()
@@ -472,7 +603,7 @@ launch_node() {
     -Dsteadfast.node.remoting-port="$(remoting_port "$i")" \
     -Dsteadfast.node.http-port="$(api_port "$i")" \
     -Dsteadfast.node.management-port="$(mgmt_port "$i")" \
-    -Dsteadfast.db.url="$(h2_url)" \
+    "${db_opts[@]}" \
     "${seeds[@]}" \
     "$MAIN_CLASS" >>"$log" 2>&1 </dev/null &
   LAUNCHED_PID=$!
@@ -635,7 +766,15 @@ print_node() {
 # --- commands -----------------------------------------------------------------------------------
 
 cmd_start() {
-  local n=${1:-$DEFAULT_NODES} i name
+  local n=$DEFAULT_NODES i name
+  while (($# > 0)); do
+    case $1 in
+      --db) (($# >= 2)) || die "--db needs h2 or postgres"; DB_KIND=$2; shift 2 ;;
+      --db=*) DB_KIND=${1#--db=}; shift ;;
+      *) n=$1; shift ;;
+    esac
+  done
+  require_db_kind
   if ! is_uint "$n" || ((10#$n < 1 || 10#$n > MAX_NODES)); then
     die "node count must be between 1 and $MAX_NODES, got '$n'"
   fi
@@ -661,23 +800,24 @@ cmd_start() {
 
   ensure_built
 
-  local ports=("$(h2_port)") node_port_list
+  local ports=("$(db_port)") node_port_list
   for ((i = 1; i <= n; i++)); do
     read -r -a node_port_list <<<"$(node_ports "$i")"
     ports+=("${node_port_list[@]}")
   done
   require_ports_free "${ports[@]}"
 
-  mkdir -p "$PID_DIR" "$LOG_DIR" "$H2_DIR"
+  mkdir -p "$PID_DIR" "$LOG_DIR"
   clear_stop_marker
   rm -rf "$SUP_DIR" # stale: every supervisor is gone
   echo "$n" >"$SIZE_FILE"
   echo "$PORT_OFFSET" >"$OFFSET_FILE"
   echo "$KEEP_RUNNING" >"$KEEP_RUNNING_FILE"
+  echo "$DB_KIND" >"$DB_KIND_FILE"
 
   local started=$SECONDS
-  echo "Starting the H2 server on $HOST:$(h2_port) ..."
-  start_h2
+  echo "Starting $(db_label) on $HOST:$(db_port) ..."
+  start_db
   if keep_running; then
     echo "Starting $n node(s), each under a supervisor that restarts it if it exits ..."
   else
@@ -694,8 +834,8 @@ cmd_start() {
 
   echo "Cluster of $n node(s) ready after $((SECONDS - started)) s."
   for i in "${nodes[@]}"; do print_node "$i"; done
-  printf '  H2       %s   pid %s\n' "$(h2_url)" "$(running_pid h2)"
-  printf '  logs     %s/   (%s logs I | logs h2)\n' "$LOG_DIR" "${0##*/}"
+  printf '  %-8s %s   pid %s\n' "$(db_name)" "$(db_url)" "$(running_pid "$(db_name)")"
+  printf '  logs     %s/   (%s logs I | logs db)\n' "$LOG_DIR" "${0##*/}"
 }
 
 cmd_start_node() {
@@ -709,8 +849,10 @@ cmd_start_node() {
   require_tool curl
   [[ -f $NODE_JAR ]] || die "$NODE_JAR is missing; run '${0##*/} start' to build"
   use_recorded_keep_running
+  use_recorded_db_kind
   keep_running || true # only checks the value here
-  [[ -n $(running_pid h2) ]] || die "the H2 server of this cluster is not running; run '${0##*/} stop' then '${0##*/} start $n'"
+  [[ -n $(running_pid "$(db_name)") ]] ||
+    die "$(db_label) of this cluster is not running; run '${0##*/} stop' then '${0##*/} start $n'"
   local pid sup started=$SECONDS
   pid=$(running_pid "node-$i")
   sup=$(running_supervisor "$i")
@@ -823,12 +965,13 @@ cmd_stop() {
   # had written its pid file by then; one that sees the marker after a launch stops that JVM itself.
   mapfile -t names < <(recorded_names)
   for name in "${names[@]}"; do
-    [[ $name == h2 ]] || nodes+=("$name")
+    [[ $name == h2 || $name == postgres ]] || nodes+=("$name")
   done
   # Nodes next: they need the database while they shut down.
   ((${#nodes[@]} == 0)) || terminate "node(s) ${nodes[*]#node-}" "${nodes[@]}"
   ((${#supervised[@]} == 0)) || end_supervisors "${supervised[@]}"
   [[ ! -e $(pid_file h2) ]] || terminate "the H2 server" h2
+  [[ ! -e $(pid_file postgres) ]] || stop_postgres
   rm -f "$STOP_MARKER"
   echo "Stopped."
 }
@@ -879,6 +1022,7 @@ cmd_supervise() {
   n=$(cluster_size)
   require_node_number "$i" "$n"
   use_recorded_offset
+  use_recorded_db_kind
   supervise_node "$((10#$i))" "$n"
 }
 
@@ -915,8 +1059,9 @@ cmd_status() {
   fi
   n=$(cluster_size)
   use_recorded_offset
+  use_recorded_db_kind
   require_tool curl
-  echo "Cluster of $n node(s); run dir $RUN_DIR; port offset $PORT_OFFSET"
+  echo "Cluster of $n node(s) on $DB_KIND; run dir $RUN_DIR; port offset $PORT_OFFSET"
   for ((i = 1; i <= n; i++)); do
     pid=$(running_pid "node-$i")
     sup=$(running_supervisor "$i")
@@ -943,11 +1088,11 @@ cmd_status() {
     printf '  node %-3s running  pid %-8s %-10s %-12s API http://%s:%s  management http://%s:%s\n' \
       "$i" "$pid" "$ready" "$restarts" "$HOST" "$(api_port "$i")" "$HOST" "$(mgmt_port "$i")"
   done
-  pid=$(running_pid h2)
+  pid=$(running_pid "$(db_name)")
   if [[ -n $pid ]]; then
-    printf '  H2       running  pid %-8s %s\n' "$pid" "$(h2_url)"
+    printf '  %-8s running  pid %-8s %s\n' "$(db_name)" "$pid" "$(db_url)"
   else
-    printf '  H2       not running\n'
+    printf '  %-8s not running\n' "$(db_name)"
   fi
   if [[ -n $first_ready ]]; then
     print_members "$first_ready"
@@ -956,11 +1101,14 @@ cmd_status() {
 
 cmd_logs() {
   local which=${1:-} file
-  [[ -n $which ]] || die "usage: ${0##*/} logs I|h2"
-  if [[ $which == h2 ]]; then
-    file=$(log_file h2)
+  [[ -n $which ]] || die "usage: ${0##*/} logs I|db"
+  use_recorded_db_kind
+  if [[ $which == db ]]; then
+    file=$(log_file "$(db_name)")
+  elif [[ $which == h2 || $which == postgres ]]; then
+    file=$(log_file "$which")
   else
-    if ! is_uint "$which" || ((10#$which < 1)); then die "usage: ${0##*/} logs I|h2"; fi
+    if ! is_uint "$which" || ((10#$which < 1)); then die "usage: ${0##*/} logs I|db"; fi
     file=$(log_file "node-$((10#$which))")
   fi
   [[ -f $file ]] || die "no log at $file"

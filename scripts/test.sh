@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests (Surefire), then the process-level tests (Failsafe), which start
-# an H2 server and real node JVMs on free loopback ports from the freshly packaged node.
+# a database server (H2's, then PostgreSQL for the suites that matter) and real node JVMs on free
+# loopback ports from the freshly packaged node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,21 @@ java_major=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.sp
 if [ "${java_major%%.*}" -lt 17 ] 2>/dev/null; then
   echo "test.sh: Java 17 or newer is required (found $java_major)" >&2
   exit 1
+fi
+
+# The process tests run a second time on PostgreSQL (cluster-node/pom.xml, execution "postgres"),
+# each cluster on a private server made with initdb + pg_ctl from Debian's postgresql package.
+# Skip that part alone with -Dsteadfast.it.postgres.skip=true.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [[ " $* " != *" -Dsteadfast.it.postgres.skip=true "* ]]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing PostgreSQL (Debian's postgresql) for the process tests on PostgreSQL" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "test.sh: PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run" \
+      "'apt-get install -y postgresql' as root, or pass -Dsteadfast.it.postgres.skip=true" >&2
+    exit 1
+  fi
 fi
 
 exec mvn -B verify "$@"

@@ -24,6 +24,7 @@ import io.steadfast.membership.ServingWatch;
 import io.steadfast.metrics.MetricsRoutes;
 import io.steadfast.metrics.NodeMetrics;
 import io.steadfast.stats.ReadSide;
+import io.steadfast.storage.DatabaseKind;
 import io.steadfast.storage.JournalSchema;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskRuntime;
@@ -70,9 +71,10 @@ public final class Main {
 
   public static void main(String[] args) {
     LogFormat.exitIfUnknown();
-    Config config = ConfigFactory.load();
+    Config config;
     TaskTypes types;
     try {
+      config = DatabaseKind.applyOverlay(ConfigFactory.load());
       types = TaskTypes.fromConfig(config, HandlerRegistry.load(config));
       ensureSchema(config);
     } catch (ConfigException e) {
@@ -117,6 +119,7 @@ public final class Main {
   private static void ensureSchema(Config config) throws Exception {
     if (!config.getBoolean("steadfast.db.create-schema")) return;
     JournalSchema.ensure(
+        DatabaseKind.of(config),
         config.getString("steadfast.db.url"),
         config.getString("steadfast.db.user"),
         config.getString("steadfast.db.password"),

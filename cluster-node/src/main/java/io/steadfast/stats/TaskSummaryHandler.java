@@ -1,5 +1,6 @@
 package io.steadfast.stats;
 
+import io.steadfast.storage.DatabaseKind;
 import io.steadfast.task.TaskEntity;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,9 +35,11 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
  */
 final class TaskSummaryHandler extends JdbcHandler<List<EventEnvelope<TaskEntity.Event>>, ReadSideSession> {
   private final String slice;
+  private final String upsertSummary;
 
-  TaskSummaryHandler(String slice) {
+  TaskSummaryHandler(String slice, DatabaseKind store) {
     this.slice = slice;
+    this.upsertSummary = ReadSideSql.upsertSummary(store);
   }
 
   @Override
@@ -56,12 +59,9 @@ final class TaskSummaryHandler extends JdbcHandler<List<EventEnvelope<TaskEntity
   }
 
   /** Rows of the tasks submitted in this group, already as the group's later events left them. */
-  private static void createRows(Connection c, Collection<SummaryChange> changes) throws SQLException {
+  private void createRows(Connection c, Collection<SummaryChange> changes) throws SQLException {
     if (changes.stream().noneMatch(change -> change.submitted != null)) return;
-    try (PreparedStatement merge = c.prepareStatement(
-        "MERGE INTO \"task_summary\" (\"task_id\", \"type\", \"status\", \"priority\", \"attempts\", "
-            + "\"created_at\", \"updated_at\", \"first_attempt_at\", \"ended_at\") KEY(\"task_id\") "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+    try (PreparedStatement merge = c.prepareStatement(upsertSummary)) {
       for (SummaryChange change : changes) {
         if (change.submitted == null) continue;
         bind(merge, change.taskId, change.submitted.spec().type(), change.status, change.submitted.spec().priority(),

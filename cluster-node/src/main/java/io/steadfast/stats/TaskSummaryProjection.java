@@ -1,5 +1,6 @@
 package io.steadfast.stats;
 
+import io.steadfast.storage.DatabaseKind;
 import io.steadfast.task.TaskEntity;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +32,7 @@ public final class TaskSummaryProjection {
 
   private TaskSummaryProjection() {}
 
-  /** Its tables, the offsets' included, are created with the journal's (storage/h2-schema.sql). */
+  /** Its tables, the offsets' included, are created with the journal's (storage/*-schema.sql). */
   public static void init(ActorSystem<?> system, DataSource dataSource) {
     List<String> tags = IntStream.range(0, TaskEntity.TAG_SLICES).mapToObj(TaskEntity::tag).toList();
     ShardedDaemonProcess.get(system)
@@ -46,11 +47,12 @@ public final class TaskSummaryProjection {
 
   private static GroupedProjection<Offset, EventEnvelope<TaskEntity.Event>> projection(
       ActorSystem<?> system, DataSource dataSource, String tag) {
+    DatabaseKind store = DatabaseKind.of(system.settings().config());
     return JdbcProjection.groupedWithin(
             ProjectionId.of(NAME, tag),
             EventSourcedProvider.<TaskEntity.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
             () -> new ReadSideSession(dataSource),
-            () -> new TaskSummaryHandler(tag),
+            () -> new TaskSummaryHandler(tag, store),
             system)
         .withGroup(GROUP_SIZE, GROUP_WITHIN);
   }

@@ -14,22 +14,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates the journal tables if they are missing. Runs before the actor system starts, at every
- * start of every node; every statement is idempotent. Waits for a database that is still
- * starting (an H2 server launched a moment before) up to a deadline.
+ * Creates the journal tables if they are missing, from the store's script ({@link
+ * DatabaseKind#schemaScript()}). Runs before the actor system starts, at every start of every
+ * node; every statement is idempotent. Waits for a database that is still starting (an H2 or
+ * PostgreSQL server launched a moment before) up to a deadline.
  */
 public final class JournalSchema {
   private static final Logger log = LoggerFactory.getLogger(JournalSchema.class);
-  private static final String SCRIPT = "/io/steadfast/storage/h2-schema.sql";
-
   private JournalSchema() {}
 
-  public static void ensure(String url, String user, String password, Duration connectTimeout)
+  public static void ensure(DatabaseKind kind, String url, String user, String password, Duration connectTimeout)
       throws SQLException, InterruptedException {
+    List<String> statements = statements(kind.schemaScript());
     long deadline = System.nanoTime() + connectTimeout.toNanos();
     while (true) {
       try (Connection connection = DriverManager.getConnection(url, user, password)) {
-        create(connection);
+        create(connection, statements);
         return;
       } catch (SQLException e) {
         if (System.nanoTime() > deadline) throw e;
@@ -39,20 +39,20 @@ public final class JournalSchema {
     }
   }
 
-  private static void create(Connection connection) throws SQLException {
+  private static void create(Connection connection, List<String> statements) throws SQLException {
     try (Statement statement = connection.createStatement()) {
-      for (String sql : statements()) statement.execute(sql);
+      for (String sql : statements) statement.execute(sql);
     }
   }
 
-  static List<String> statements() {
-    try (InputStream in = JournalSchema.class.getResourceAsStream(SCRIPT)) {
-      if (in == null) throw new IllegalStateException("missing " + SCRIPT);
-      String script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      String withoutComments = script.replaceAll("(?m)^--.*$", "");
+  static List<String> statements(String script) {
+    try (InputStream in = JournalSchema.class.getResourceAsStream(script)) {
+      if (in == null) throw new IllegalStateException("missing " + script);
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      String withoutComments = text.replaceAll("(?m)^--.*$", "");
       return Arrays.stream(withoutComments.split(";")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + SCRIPT, e);
+      throw new IllegalStateException("cannot read " + script, e);
     }
   }
 }

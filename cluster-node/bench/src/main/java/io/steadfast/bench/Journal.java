@@ -13,7 +13,7 @@ import java.util.TreeMap;
 
 /**
  * Scenario {@code resources}, its journal half: how many journal rows a noop task costs, read
- * from the H2 server over JDBC. A fresh batch of noop tasks runs, and the rows are counted
+ * from the cluster's database server (H2 or PostgreSQL) over JDBC. A fresh batch of noop tasks runs, and the rows are counted
  * before, once all succeeded, and once they have passivated (a terminal task leaves memory, and
  * stops being remembered by sharding, {@code steadfast.task.passivate-terminal-after} after its
  * last read): the task's own rows ({@code Task|<id>}) and, apart, the rows of every other
@@ -57,9 +57,15 @@ final class Journal {
     return rows;
   }
 
-  static Connection connect(int portOffset) throws SQLException {
-    return DriverManager.getConnection(
-        "jdbc:h2:tcp://127.0.0.1:" + (9092 + portOffset) + "/steadfast;DATABASE_TO_UPPER=false", "sa", "");
+  /** The journal of the cluster scripts/cluster.sh runs with {@code portOffset} on store {@code db} (h2, postgres). */
+  static Connection connect(int portOffset, String db) throws SQLException {
+    return switch (db) {
+      case "h2" -> DriverManager.getConnection(
+          "jdbc:h2:tcp://127.0.0.1:" + (9092 + portOffset) + "/steadfast;DATABASE_TO_UPPER=false", "sa", "");
+      case "postgres" -> DriverManager.getConnection(
+          "jdbc:postgresql://127.0.0.1:" + (5432 + portOffset) + "/steadfast", "steadfast", "");
+      default -> throw new IllegalArgumentException("--db must be h2 or postgres, not '" + db + "'");
+    };
   }
 
   /** Rows other than the tasks', summed. */

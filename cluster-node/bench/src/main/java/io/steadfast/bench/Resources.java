@@ -11,10 +11,10 @@ import java.util.Map;
 final class Resources {
   private Resources() {}
 
-  static void run(Api api, int portOffset, int count, int inFlight, String runId, Duration passivateAfter)
-      throws Exception {
+  static void run(Api api, int portOffset, String store, int count, int inFlight, String runId,
+      Duration passivateAfter) throws Exception {
     String name = "resources";
-    try (Connection db = Journal.connect(portOffset)) {
+    try (Connection db = Journal.connect(portOffset, store)) {
       // Tasks of earlier scenarios would write sharding rows as they passivate, 30 s after their
       // last read: bench.sh runs this first, on a fresh cluster. Settle what start-up wrote.
       Figures.progress("%s: waiting for the journal to settle", name);

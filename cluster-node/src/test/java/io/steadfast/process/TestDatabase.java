@@ -1,0 +1,51 @@
+package io.steadfast.process;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * The database server of a {@link LocalCluster}: H2's TCP server by default, or a private
+ * PostgreSQL server with {@code -Dsteadfast.it.db=postgres} (the second Failsafe execution).
+ * Either way a process of its own on a free loopback port, which tests can kill and start again.
+ */
+interface TestDatabase extends AutoCloseable {
+  String SYSTEM_PROPERTY = "steadfast.it.db";
+
+  /** The store the process tests run on, from {@code -Dsteadfast.it.db} (h2 when unset). */
+  static String kind() {
+    return System.getProperty(SYSTEM_PROPERTY, "h2").trim().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** Starts the server (the first time, with an empty database) and waits until it takes queries. */
+  void start() throws Exception;
+
+  /** SIGKILL of the server (for PostgreSQL, its postmaster): whatever it had not made durable is gone. */
+  void kill() throws Exception;
+
+  /** The settings every node gets to use this database. */
+  List<String> nodeProperties();
+
+  String url();
+
+  String user();
+
+  String password();
+
+  /** Stops the server for good; also when the test failed. */
+  @Override
+  void close();
+
+  default Connection connect() throws SQLException {
+    return DriverManager.getConnection(url(), user(), password());
+  }
+
+  default boolean canQuery() {
+    try (Connection connection = connect()) {
+      return connection.isValid(2);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+}
