@@ -18,9 +18,8 @@ import io.steadfast.http.HttpServer;
 import io.steadfast.http.OpenApiRoutes;
 import io.steadfast.http.TaskRoutes;
 import io.steadfast.logging.LogFormat;
-import io.steadfast.membership.GoneMemberDowning;
+import io.steadfast.membership.Membership;
 import io.steadfast.membership.Serving;
-import io.steadfast.membership.ServingWatch;
 import io.steadfast.metrics.MetricsRoutes;
 import io.steadfast.metrics.NodeMetrics;
 import io.steadfast.stats.ReadSide;
@@ -33,10 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Random;
-import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Address;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -96,26 +92,6 @@ public final class Main {
         config);
   }
 
-  private static void startMembershipWatch(ActorSystem<?> system, Config config) {
-    Config membership = config.getConfig("steadfast.membership");
-    system.systemActorOf(
-        GoneMemberDowning.create(
-            membership.getDuration("gone-member-probe-interval"), membership.getDuration("gone-member-connect-timeout")),
-        "gone-member-downing",
-        Props.empty());
-    ActorRef taskRegion =
-        org.apache.pekko.cluster.sharding.ClusterSharding.get(Adapter.toClassic(system))
-            .shardRegion(TaskEntity.ENTITY_KEY.name());
-    system.systemActorOf(
-        ServingWatch.create(
-            taskRegion,
-            membership.getDuration("serving-check-interval"),
-            membership.getDuration("serving-answer-timeout"),
-            membership.getDuration("stop-when-not-serving-for")),
-        "serving-watch",
-        Props.empty());
-  }
-
   private static void ensureSchema(Config config) throws Exception {
     if (!config.getBoolean("steadfast.db.create-schema")) return;
     JournalSchema.ensure(
@@ -160,7 +136,7 @@ public final class Main {
 
     // Membership: members whose process is gone are downed at once; this node watches that it
     // can serve tasks, and says so to /ready and the API.
-    startMembershipWatch(system, config);
+    Membership.start(system, TaskEntity.ENTITY_KEY.name());
 
     // The read side: stats and the task listing, projected from the journal.
     ReadSide readSide = ReadSide.start(system);

@@ -140,31 +140,20 @@ class ChaosProcessIT {
   @Order(2)
   void aDatabaseServerKilledAfterMinutesOfLoadLosesNoAcknowledgedTask() throws Exception {
     SteadyLoad load = new SteadyLoad(cluster, "outage", mix("outage"), 4, Duration.ofMillis(100));
-    Map<String, SteadyLoad.Acked> ackedBeforeKill;
-    long[] servingAgainMs = new long[cluster.nodes().size()];
+    LoadChecks.DatabaseOutage outage;
     try {
-      LoadChecks.awaitAcked(load, 150);
-      ackedBeforeKill = load.acked();
-      phase("outage: " + ackedBeforeKill.size() + " acknowledged; killing the database server");
-      cluster.killDatabase();
-      long killedAt = System.currentTimeMillis();
-      TimeUnit.SECONDS.sleep(5); // the outage itself
-      cluster.restartDatabase();
-      long restartedAt = System.currentTimeMillis();
-      phase("outage: database server started again");
-      for (LocalCluster.Node node : cluster.nodes()) {
-        servingAgainMs[node.index - 1] = LoadChecks.awaitNewTaskAccepted(cluster, node, "after-outage") - restartedAt;
-      }
+      outage = LoadChecks.killDatabaseUnderLoad(
+          cluster, load, Duration.ofSeconds(5), "after-outage", step -> phase("outage: " + step));
       System.out.printf("OUTAGE: database killed %d ms after the last acknowledgement before it; down %d ms%n",
-          killedAt - ackedBeforeKill.values().stream().mapToLong(SteadyLoad.Acked::ackedAtMillis).max().orElse(0),
-          restartedAt - killedAt);
-      LoadChecks.awaitAcked(load, load.acked().size() + 60);
+          outage.killedAfterLastAckMs(), outage.restartedAtMillis() - outage.killedAtMillis());
     } finally {
       load.close();
     }
 
     assertEquals(List.of(), load.unexpected(), "answers a client should never see");
     Map<String, SteadyLoad.Acked> acked = load.acked();
+    Map<String, SteadyLoad.Acked> ackedBeforeKill = outage.ackedBeforeKill();
+    long[] servingAgainMs = outage.servingAgainMs();
     assertTrue(acked.keySet().containsAll(ackedBeforeKill.keySet()));
     LoadChecks.awaitAllSucceeded(cluster, acked.values());
     for (int i = 0; i < servingAgainMs.length; i++) {

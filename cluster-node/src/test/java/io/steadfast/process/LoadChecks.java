@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /** What the tests that put a cluster under {@link SteadyLoad} through failures wait for and check. */
 final class LoadChecks {
@@ -37,8 +39,46 @@ final class LoadChecks {
     return views;
   }
 
+  /**
+   * A database server killed under load and started again: what was acknowledged before the
+   * kill, and how long after the restart each node first took a new task.
+   */
+  record DatabaseOutage(
+      Map<String, SteadyLoad.Acked> ackedBeforeKill, long killedAtMillis, long restartedAtMillis, long[] servingAgainMs) {
+
+    /** From the last acknowledgement before the kill to the kill. */
+    long killedAfterLastAckMs() {
+      return killedAtMillis - ackedBeforeKill.values().stream().mapToLong(SteadyLoad.Acked::ackedAtMillis).max().orElse(0);
+    }
+  }
+
+  /**
+   * Once 150 submissions of {@code load} are acknowledged, SIGKILLs the cluster's database
+   * server, leaves it down for {@code down} with the load going on, starts it again, waits until
+   * every node took a new task (keys {@code keyPrefix-index}) and 60 more submissions were
+   * acknowledged. {@code phase} reports each step.
+   */
+  static DatabaseOutage killDatabaseUnderLoad(
+      LocalCluster cluster, SteadyLoad load, Duration down, String keyPrefix, Consumer<String> phase) throws Exception {
+    awaitAcked(load, 150);
+    Map<String, SteadyLoad.Acked> ackedBeforeKill = load.acked();
+    phase.accept(ackedBeforeKill.size() + " acknowledged; killing the database server");
+    long killedAt = System.currentTimeMillis();
+    cluster.killDatabase();
+    TimeUnit.MILLISECONDS.sleep(down.toMillis()); // the outage itself, not a wait for a condition
+    cluster.restartDatabase();
+    long restartedAt = System.currentTimeMillis();
+    phase.accept("database server started again");
+    long[] servingAgainMs = new long[cluster.nodes().size()];
+    for (LocalCluster.Node node : cluster.nodes()) {
+      servingAgainMs[node.index - 1] = awaitNewTaskAccepted(cluster, node, keyPrefix) - restartedAt;
+    }
+    awaitAcked(load, load.acked().size() + 60);
+    return new DatabaseOutage(ackedBeforeKill, killedAt, restartedAt, servingAgainMs);
+  }
+
   /** When {@code node} first acknowledged a new task (key {@code keyPrefix-index}) after an outage. */
-  static long awaitNewTaskAccepted(LocalCluster cluster, LocalCluster.Node node, String keyPrefix) {
+  private static long awaitNewTaskAccepted(LocalCluster cluster, LocalCluster.Node node, String keyPrefix) {
     String key = keyPrefix + "-" + node.index;
     String body = "{\"type\":\"noop\",\"payload\":{},\"idempotencyKey\":\"" + key + "\"}";
     long[] acceptedAt = new long[1];

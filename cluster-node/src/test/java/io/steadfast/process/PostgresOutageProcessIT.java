@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,28 +60,16 @@ class PostgresOutageProcessIT {
   void aKilledPostgresServerLosesNoAcknowledgedTaskAndTheNodesReconnectByThemselves() throws Exception {
     List<Long> nodePids = cluster.nodes().stream().map(node -> node.process.pid()).toList();
     SteadyLoad load = new SteadyLoad(cluster, "pg-outage", mix(), 4, Duration.ofMillis(100));
-    Map<String, SteadyLoad.Acked> ackedBeforeKill;
-    long[] servingAgainMs = new long[cluster.nodes().size()];
-    long killedAt;
-    long restartedAt;
+    LoadChecks.DatabaseOutage outage;
     try {
-      LoadChecks.awaitAcked(load, 150);
-      ackedBeforeKill = load.acked();
-      phase(ackedBeforeKill.size() + " acknowledged; SIGKILL of the postmaster");
-      killedAt = System.currentTimeMillis();
-      cluster.killDatabase(); // returns once the postmaster and its backends are gone
-      TimeUnit.MILLISECONDS.sleep(OUTAGE.toMillis()); // the outage itself, with the load going on
-      cluster.restartDatabase();
-      restartedAt = System.currentTimeMillis();
-      phase("PostgreSQL started again");
-      for (LocalCluster.Node node : cluster.nodes()) {
-        servingAgainMs[node.index - 1] =
-            LoadChecks.awaitNewTaskAccepted(cluster, node, "after-pg-outage") - restartedAt;
-      }
-      LoadChecks.awaitAcked(load, load.acked().size() + 60);
+      // cluster.killDatabase returns once the postmaster and its backends are gone.
+      outage = LoadChecks.killDatabaseUnderLoad(
+          cluster, load, OUTAGE, "after-pg-outage", PostgresOutageProcessIT::phase);
     } finally {
       load.close();
     }
+    Map<String, SteadyLoad.Acked> ackedBeforeKill = outage.ackedBeforeKill();
+    long[] servingAgainMs = outage.servingAgainMs();
 
     assertEquals(List.of(), load.unexpected(), "answers a client should never see (5xx other than 503, 4xx)");
     Map<String, SteadyLoad.Acked> acked = load.acked();
@@ -102,8 +89,7 @@ class PostgresOutageProcessIT {
     }
     System.out.printf("PG-OUTAGE: postmaster killed %d ms after the last acknowledgement before it; down %d ms"
             + " (SIGKILL, backends gone, 5 s, restart with crash recovery)%n",
-        killedAt - ackedBeforeKill.values().stream().mapToLong(SteadyLoad.Acked::ackedAtMillis).max().orElse(0),
-        restartedAt - killedAt);
+        outage.killedAfterLastAckMs(), outage.restartedAtMillis() - outage.killedAtMillis());
     for (int i = 0; i < servingAgainMs.length; i++) {
       System.out.printf("PG-OUTAGE: node %d took a new task %d ms after PostgreSQL was back%n", i + 1, servingAgainMs[i]);
     }
