@@ -87,7 +87,7 @@ export function live(type, fn) {
     if ([...listeners.values()].every((set) => set.size === 0) && stream) {
       stream.abort();
       stream = null;
-      liveStatus('paused', false);
+      liveStatus('', false);
     }
   };
 }
@@ -249,8 +249,8 @@ export function duration(ms) {
   if (ms === null || ms === undefined) return '–';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60000);
-  return `${minutes} min ${Math.round((ms % 60000) / 1000)} s`;
+  const [h, m, s] = [Math.floor(ms / 3600000), Math.floor((ms % 3600000) / 60000), Math.round((ms % 60000) / 1000)];
+  return [h && `${h} h`, m && `${m} min`, s && `${s} s`].filter(Boolean).join(' ');
 }
 
 export function number(n) {

@@ -248,6 +248,7 @@ class ConsoleProcessIT {
     browser.findElement(By.id("sign-out")).click();
     see("the sign-in dialog again", () -> browser.findElement(By.id("sign-in")).isDisplayed());
     signIn(READ_TOKEN);
+    browser.findElement(By.linkText("Overview")).click();
     see("the overview, read-only", () -> text("members-up").equals("2 of 2"));
     browser.findElement(By.linkText("Circuit breakers")).click();
     see("the breakers", () -> breakerState("email").equals("CLOSED"));

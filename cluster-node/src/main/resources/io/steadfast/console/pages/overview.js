@@ -24,6 +24,9 @@ export default {
     const byType = h('tbody');
     const chartBox = h('div', { class: 'chart', role: 'img', 'aria-label': 'Tasks ended per second over the last 15 minutes' });
     root.append(
+      h('section', { 'aria-labelledby': 'cluster-summary' }, h('h2', { id: 'cluster-summary', class: 'visually-hidden' }, 'Cluster'),
+        h('div', { class: 'cards' }, card('members-up', 'Members up'), card('members-unreachable', 'Unreachable members'),
+          card('breakers-open', 'Breakers not closed'), card('dead-letters', 'Dead letters'))),
       h('section', { 'aria-labelledby': 'by-status' }, h('h2', { id: 'by-status' }, 'Tasks by status'),
         h('div', { class: 'cards' }, STATUSES.map(([status, label]) => card(`count-${status}`, label)))),
       h('section', { 'aria-labelledby': 'rates' }, h('h2', { id: 'rates' }, 'Rates'),
@@ -43,9 +46,7 @@ export default {
         h('section', { 'aria-labelledby': 'by-type' }, h('h2', { id: 'by-type' }, 'Tasks by type'),
           h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Type'),
             STATUSES.map(([, label]) => h('th', { scope: 'col', class: 'num' }, label)))), byType)),
-        h('section', { 'aria-labelledby': 'cluster-summary' }, h('h2', { id: 'cluster-summary' }, 'Cluster'),
-          h('div', { class: 'cards' }, card('members-up', 'Members up'), card('members-unreachable', 'Unreachable'),
-            card('breakers-open', 'Breakers open'), card('dead-letters', 'Dead letters')),
+        h('section', { 'aria-labelledby': 'members-title' }, h('h2', { id: 'members-title' }, 'Members'),
           h('ul', { id: 'member-list', class: 'members' }))));
 
     let chart = null;
@@ -69,11 +70,13 @@ export default {
       const data = [xs, per('succeeded'), per('deadLettered'), per('cancelled')];
       if (!chart && window.uPlot) {
         chart = new window.uPlot({
-          width: Math.max(320, chartBox.clientWidth), height: 220,
+          width: Math.max(320, chartBox.clientWidth), height: 200,
+          legend: { show: false }, // the key above says which line is which
+          cursor: { show: false },
           scales: { y: { range: (u, min, max) => [0, Math.max(1, max)] } },
-          series: [{}, { label: 'succeeded /s', stroke: '#1a7f37', width: 2 },
-            { label: 'dead-lettered /s', stroke: '#b42318', width: 2 },
-            { label: 'cancelled /s', stroke: '#6e5600', width: 2, dash: [6, 4] }],
+          series: [{}, { label: 'succeeded /s', stroke: '#1a7f37', width: 2, points: { show: false } },
+            { label: 'dead-lettered /s', stroke: '#b42318', width: 2, points: { show: false } },
+            { label: 'cancelled /s', stroke: '#7a4d00', width: 2, dash: [6, 4], points: { show: false } }],
           axes: [{}, { label: 'tasks/s', size: 60 }],
         }, data, chartBox);
       } else if (chart) chart.setData(data);
@@ -81,12 +84,14 @@ export default {
     const stopCluster = live('cluster', (view) => {
       const up = view.members.filter((m) => m.status === 'up').length;
       set('members-up', `${up} of ${view.members.length}`);
-      set('members-unreachable', number(view.members.filter((m) => !m.reachable).length));
+      const unreachable = view.members.filter((m) => !m.reachable).length;
+      set('members-unreachable', number(unreachable));
+      document.getElementById('members-unreachable').closest('.card').classList.toggle('alert', unreachable > 0);
       refill(document.getElementById('member-list'), view.members, () => view.members.map((m) => h('li', {}, h('span', { class: 'node' }, m.node), ' ',
         badge(m.reachable ? m.status : 'unreachable'), ' ',
         m.load ? `${m.load.runningAttempts} running` : 'no answer')));
     });
-    const resize = () => chart && chart.setSize({ width: Math.max(320, chartBox.clientWidth), height: 220 });
+    const resize = () => chart && chart.setSize({ width: Math.max(320, chartBox.clientWidth), height: 200 });
     window.addEventListener('resize', resize);
     return () => {
       stopStats();
