@@ -3,6 +3,7 @@ package io.steadfast.console;
 import java.util.List;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -17,6 +18,7 @@ import org.webjars.WebJarVersionLocator;
  */
 public final class ConsoleRoutes extends AllDirectives {
   static final String PAGES = "io/steadfast/console";
+  private static final Uri CONSOLE = Uri.create("/console/");
   private static final List<HttpHeader> SECURITY_HEADERS = List.of(
       RawHeader.create("Content-Security-Policy",
           "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
@@ -37,8 +39,8 @@ public final class ConsoleRoutes extends AllDirectives {
 
   public Route routes() {
     return get(() -> concat(
-        pathSingleSlash(() -> redirect(org.apache.pekko.http.javadsl.model.Uri.create("/console/"), StatusCodes.FOUND)),
-        path("console", () -> redirect(org.apache.pekko.http.javadsl.model.Uri.create("/console/"), StatusCodes.FOUND)),
+        pathSingleSlash(() -> redirect(CONSOLE, StatusCodes.FOUND)),
+        path("console", () -> redirect(CONSOLE, StatusCodes.FOUND)),
         pathPrefix("console", () -> respondWithHeaders(SECURITY_HEADERS, () -> concat(
             pathSingleSlash(() -> getFromResource(PAGES + "/index.html")),
             pathPrefix(PathMatchers.segment("lib").slash("uplot"), () -> getFromResourceDirectory(chartLibrary)),

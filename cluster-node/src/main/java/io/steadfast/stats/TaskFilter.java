@@ -9,6 +9,4 @@ import io.steadfast.protocol.TaskStatus;
  * @param createdBefore epoch milliseconds, exclusive
  * @param taskId one task (a search by id, or by the idempotency key it was derived from)
  */
-public record TaskFilter(TaskStatus status, String type, Long createdFrom, Long createdBefore, String taskId) {
-  public static final TaskFilter ALL = new TaskFilter(null, null, null, null, null);
-}
+public record TaskFilter(TaskStatus status, String type, Long createdFrom, Long createdBefore, String taskId) {}

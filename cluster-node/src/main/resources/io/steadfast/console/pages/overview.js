@@ -25,8 +25,9 @@ export default {
     const chartBox = h('div', { class: 'chart', role: 'img', 'aria-label': 'Tasks ended per second over the last 15 minutes' });
     root.append(
       h('section', { 'aria-labelledby': 'cluster-summary' }, h('h2', { id: 'cluster-summary', class: 'visually-hidden' }, 'Cluster'),
-        h('div', { class: 'cards' }, card('members-up', 'Members up'), card('members-unreachable', 'Unreachable members'),
-          card('breakers-open', 'Breakers not closed'), card('dead-letters', 'Dead letters'))),
+        h('div', { class: 'cards' }, card('members-up', 'Members up and reachable'), card('members-unreachable', 'Unreachable members'),
+          card('breakers-open', 'Breakers not closed'), card('dead-letters', 'Dead letters')),
+        h('ul', { id: 'member-list', class: 'members', 'aria-label': 'Members' })),
       h('section', { 'aria-labelledby': 'by-status' }, h('h2', { id: 'by-status' }, 'Tasks by status'),
         h('div', { class: 'cards' }, STATUSES.map(([status, label]) => card(`count-${status}`, label)))),
       h('section', { 'aria-labelledby': 'rates' }, h('h2', { id: 'rates' }, 'Rates'),
@@ -42,12 +43,9 @@ export default {
           h('span', { class: 'key k-ok' }, 'succeeded'), ' ', h('span', { class: 'key k-dead' }, 'dead-lettered'), ' ',
           h('span', { class: 'key k-cancel' }, 'cancelled')),
         chartBox),
-      h('div', { class: 'columns' },
-        h('section', { 'aria-labelledby': 'by-type' }, h('h2', { id: 'by-type' }, 'Tasks by type'),
-          h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Type'),
-            STATUSES.map(([, label]) => h('th', { scope: 'col', class: 'num' }, label)))), byType)),
-        h('section', { 'aria-labelledby': 'members-title' }, h('h2', { id: 'members-title' }, 'Members'),
-          h('ul', { id: 'member-list', class: 'members' }))));
+      h('section', { 'aria-labelledby': 'by-type' }, h('h2', { id: 'by-type' }, 'Tasks by type'),
+        h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Type'),
+          STATUSES.map(([, label]) => h('th', { scope: 'col', class: 'num' }, label)))), byType)));
 
     let chart = null;
     const stopStats = live('stats', (stats) => {
@@ -56,7 +54,8 @@ export default {
       set('rate-success', `${stats.rates.successPercent} %`);
       set('rate-failure', `${stats.rates.failurePercent} %`);
       set('rate-retry', `${stats.rates.retryPercent} %`);
-      set('read-lag', `${number(stats.readSide.events)} events · ${duration(stats.readSide.millis)}`);
+      set('read-lag', duration(stats.readSide.millis));
+      set('read-lag-label', `Read-side lag (${number(stats.readSide.events)} events)`);
       const breakers = stats.circuitBreakers || {};
       set('breakers-open', number((breakers.open || 0) + (breakers.halfOpen || 0) + (breakers.forcedOpen || 0)));
       set('dead-letters', number(stats.deadLetters ? stats.deadLetters.total : null));
@@ -82,13 +81,13 @@ export default {
       } else if (chart) chart.setData(data);
     });
     const stopCluster = live('cluster', (view) => {
-      const up = view.members.filter((m) => m.status === 'up').length;
+      const up = view.members.filter((m) => m.status === 'up' && m.reachable).length;
       set('members-up', `${up} of ${view.members.length}`);
       const unreachable = view.members.filter((m) => !m.reachable).length;
       set('members-unreachable', number(unreachable));
       document.getElementById('members-unreachable').closest('.card').classList.toggle('alert', unreachable > 0);
-      refill(document.getElementById('member-list'), view.members, () => view.members.map((m) => h('li', {}, h('span', { class: 'node' }, m.node), ' ',
-        badge(m.reachable ? m.status : 'unreachable'), ' ',
+      refill(document.getElementById('member-list'), view.members, () => view.members.map((m) => h('li', {},
+        h('span', { class: 'node' }, m.node), ' ', badge(m.reachable ? m.status : 'unreachable'), ' ',
         m.load ? `${m.load.runningAttempts} running` : 'no answer')));
     });
     const resize = () => chart && chart.setSize({ width: Math.max(320, chartBox.clientWidth), height: 200 });
