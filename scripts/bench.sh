@@ -58,7 +58,9 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
               of quiet, the CPU of node 1 (which serves it), of all nodes and of the database over
               BENCH_CONSOLE_SECONDS (60) with no console open, then the same with one headless
               Chromium showing node 1's overview (live); in CPU ms per second (10 = 1 % of a core).
-              Needs Debian's chromium
+              Then the Tasks page's listing over every task the run submitted: the first page,
+              page BENCH_CONSOLE_DEEP_PAGE (200) reached through the cursors, a status and type
+              filter, a search by idempotency key (ms per request). Needs Debian's chromium
   jmh         JMH: what an attempt pays for its circuit breaker (BENCH_JMH_ARGS, default
               "-wi 3 -i 5 -f 1 -w 1s -r 1s")
 
@@ -323,6 +325,45 @@ run_console() {
   kill "$CHROMIUM_PID" 2>/dev/null || true
   wait "$CHROMIUM_PID" 2>/dev/null || true
   CHROMIUM_PID=
+  listing_times
+}
+
+# Milliseconds a GET of the task listing takes, the median of 5 (the answer's body saved in
+# $RUN_DIR/page.json).
+list_ms() {
+  local i
+  for i in 1 2 3 4 5; do
+    curl -s -o "$RUN_DIR/page.json" -w '%{time_total}\n' "http://127.0.0.1:$((8081 + OFFSET))/api/v1/tasks$1"
+  done | sort -n | awk 'NR == 3 { printf "%.1f", $1 * 1000 }'
+}
+
+next_cursor() {
+  grep -o '"nextCursor":"[^"]*"' "$RUN_DIR/page.json" | cut -d'"' -f4 || true
+}
+
+# The listing stays as fast deep in the history as at its start (keyset paging), whatever the count.
+listing_times() {
+  local deep=${BENCH_CONSOLE_DEEP_PAGE:-200} page=1 cursor first last tasks
+  tasks=$(curl -s "http://127.0.0.1:$((8081 + OFFSET))/api/v1/stats" | grep -o '"submitted":[0-9]*' | cut -d: -f2 || true)
+  first=$(list_ms "?limit=50")
+  cursor=$(next_cursor)
+  # Walks the pages as an operator pressing "Next page" would; times the last one reached.
+  while ((page < deep - 1)) && [[ -n $cursor ]]; do
+    curl -s -o "$RUN_DIR/page.json" "http://127.0.0.1:$((8081 + OFFSET))/api/v1/tasks?limit=50&after=$cursor"
+    cursor=$(next_cursor)
+    page=$((page + 1))
+  done
+  if [[ -n $cursor ]]; then
+    last=$(list_ms "?limit=50&after=$cursor")
+    page=$((page + 1))
+  fi
+  {
+    echo "BENCH console_listing_tasks_in_read_side $(echo "${tasks:-0}" | head -n 1) tasks"
+    echo "BENCH console_listing_first_page_ms $first ms"
+    echo "BENCH console_listing_page_${page}_ms ${last:-$first} ms"
+    echo "BENCH console_listing_status_and_type_filter_ms $(list_ms "?status=SUCCEEDED&type=noop&limit=50") ms"
+    echo "BENCH console_listing_search_by_key_ms $(list_ms "?idempotencyKey=no-such-key") ms"
+  } | tee -a "$RESULTS"
 }
 
 report_memory() {
