@@ -7,7 +7,6 @@ import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethod;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
@@ -64,9 +63,13 @@ public final class RequestGuards extends AllDirectives {
     }
   }
 
-  /** Applies the origin check, the token check and the size limit to {@code api}. */
+  /**
+   * Applies the origin check, the token check and the size limit to {@code api}. Each part is
+   * built here once: the directives run on every request, and a node without a token skips that check.
+   */
   public Route guard(Supplier<Route> api) {
-    return sameOriginChanges(() -> authenticated(() -> withSizeLimit(maxRequestBytes, api)));
+    Route sized = withSizeLimit(maxRequestBytes, api);
+    return sameOriginChanges(token.length == 0 ? sized : authenticated(sized));
   }
 
   /** Who a request's Authorization header makes it. */
@@ -93,10 +96,10 @@ public final class RequestGuards extends AllDirectives {
     return method.equals(HttpMethods.GET) || method.equals(HttpMethods.HEAD);
   }
 
-  private Route authenticated(Supplier<Route> inner) {
+  private Route authenticated(Route inner) {
     return optionalHeaderValueByName("Authorization", header -> extractMethod(method -> switch (accessOf(header)) {
-      case FULL -> inner.get();
-      case READ_ONLY -> reads(method) ? inner.get() : errors.reject(StatusCodes.FORBIDDEN, "forbidden",
+      case FULL -> inner;
+      case READ_ONLY -> reads(method) ? inner : errors.reject(StatusCodes.FORBIDDEN, "forbidden",
           "the read-only token may only read (GET); " + method.name() + " needs the full token", null);
       case NONE -> respondWithHeader(WWWAuthenticate.create(HttpChallenge.createOAuth2("steadfast")),
           () -> errors.reject(StatusCodes.UNAUTHORIZED, "unauthorized",
@@ -111,10 +114,10 @@ public final class RequestGuards extends AllDirectives {
    * on any other site could make an operator's browser cancel tasks or open breakers here. Tools
    * such as curl send no {@code Origin} and pass.
    */
-  private Route sameOriginChanges(Supplier<Route> inner) {
-    return extractMethod(method -> reads(method) ? inner.get()
+  private Route sameOriginChanges(Route inner) {
+    return extractMethod(method -> reads(method) ? inner
         : optionalHeaderValueByName("Origin", origin -> optionalHeaderValueByName("Host", host -> {
-          if (origin.isEmpty() || sameOrigin(origin.get(), host.orElse(""))) return inner.get();
+          if (origin.isEmpty() || sameOrigin(origin.get(), host.orElse(""))) return inner;
           return errors.reject(StatusCodes.FORBIDDEN, "cross_origin",
               "a change must come from this node's own pages, not from " + origin.get(), null);
         })));
