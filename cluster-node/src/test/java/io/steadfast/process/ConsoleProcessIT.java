@@ -135,7 +135,7 @@ class ConsoleProcessIT {
     LocalCluster.Node doomed = cluster.node(3);
     List<String> sleepers = new ArrayList<>();
     for (int i = 0; i < 9; i++) {
-      sleepers.add(submit(cluster.node(1 + i % 3), "{\"type\":\"sleep\",\"payload\":{\"durationMs\":12000,\"checkpointEveryMs\":1000}}"));
+      sleepers.add(submit(cluster.node(1 + i % 3), "{\"type\":\"sleep\",\"payload\":{\"durationMs\":30000,\"checkpointEveryMs\":1000}}"));
     }
     AtomicReference<String> onDoomed = new AtomicReference<>();
     waitFor("a sleep task running on node 3").atMost(SEEN).pollInterval(Duration.ofMillis(250)).until(() -> {
