@@ -108,7 +108,7 @@ class ConsoleProcessIT {
 
   @Test
   @Order(2)
-  void findsATaskByItsIdempotencyKeyAndReadsItsAttempts() throws Exception {
+  void findsATaskByItsIdempotencyKeyOrIdAndReadsItsAttempts() throws Exception {
     String id = submit(cluster.node(2), "{\"type\":\"flaky\",\"payload\":{\"failTimes\":1},\"idempotencyKey\":\"console-flaky\"}");
     browser.findElement(By.linkText("Tasks")).click();
     // The listing is the read side's: search again until it has the task.
@@ -127,6 +127,13 @@ class ConsoleProcessIT {
     assertEquals(id, browser.findElement(By.id("task-id")).getText());
     assertTrue(browser.findElement(By.id("main")).getText().contains("\"failTimes\": 1"), "the payload is shown");
     screenshot("task");
+
+    // An id typed into the search opens the task itself.
+    browser.findElement(By.linkText("Tasks")).click();
+    see("the search box", () -> browser.findElement(By.id("search")).isDisplayed());
+    browser.findElement(By.id("search")).sendKeys(id);
+    browser.findElement(By.cssSelector("form.filters button[type=submit]")).click();
+    see("the task found by its id", () -> browser.findElement(By.id("task-id")).getText().equals(id));
   }
 
   @Test
