@@ -104,6 +104,7 @@ class ConsoleProcessIT {
     assertTrue(Long.parseLong(noopRow.findElements(By.tagName("td")).get(4).getText().replace(",", "")) >= 30,
         "the noop row's succeeded count: " + noopRow.getText());
     screenshot("overview");
+    assertEveryControlNamed("overview");
   }
 
   @Test
@@ -120,6 +121,7 @@ class ConsoleProcessIT {
       return !browser.findElements(By.linkText(id)).isEmpty();
     });
     screenshot("tasks-search");
+    assertEveryControlNamed("tasks-search");
     browser.findElement(By.linkText(id)).click();
     see("the retried attempt and the successful one", () -> attemptTexts().size() == 2
         && attemptTexts().get(0).contains("Attempt 1") && attemptTexts().get(0).contains("FAILED")
@@ -127,6 +129,7 @@ class ConsoleProcessIT {
     assertEquals(id, browser.findElement(By.id("task-id")).getText());
     assertTrue(browser.findElement(By.id("main")).getText().contains("\"failTimes\": 1"), "the payload is shown");
     screenshot("task");
+    assertEveryControlNamed("task");
 
     // An id typed into the search opens the task itself.
     browser.findElement(By.linkText("Tasks")).click();
@@ -161,6 +164,7 @@ class ConsoleProcessIT {
     browser.findElement(By.linkText("Cluster")).click();
     see("node 3 up and running tasks", () -> memberStatus(doomed).equals("up") && memberRunning(doomed) > 0);
     screenshot("cluster");
+    assertEveryControlNamed("cluster");
 
     cluster.pause(doomed);
     long pausedAt = System.currentTimeMillis();
@@ -203,6 +207,7 @@ class ConsoleProcessIT {
     assertEquals("The email breaker is FORCED_OPEN.", text("notice"));
     assertTrue(breaker("email").getText().contains("not until reset"), breaker("email").getText());
     screenshot("breakers");
+    assertEveryControlNamed("breakers");
 
     breakerButton("email", "Reset").click();
     confirm("Reset the email breaker?");
@@ -219,6 +224,7 @@ class ConsoleProcessIT {
     WebElement row = awaitDeadLetterRow(id);
     assertTrue(row.getText().contains("flaky"), row.getText());
     screenshot("dead-letters");
+    assertEveryControlNamed("dead-letters");
     row.findElement(By.xpath(".//button[normalize-space()='Redrive']")).click();
     confirm("Redrive 1 task?");
     see("the redrive answered", () -> text("notice").equals("Redriven: 1 task."));
@@ -286,6 +292,20 @@ class ConsoleProcessIT {
     field.sendKeys(token);
     browser.findElement(By.cssSelector("#sign-in-form button[type=submit]")).click();
     see("the sign-in dialog closed", () -> !browser.findElement(By.id("sign-in")).isDisplayed());
+  }
+
+  /**
+   * Every visible input, select and button has a name a screen reader can say: a label, an
+   * aria-label, or (a button) its text.
+   */
+  private void assertEveryControlNamed(String page) {
+    Object unnamed = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+        "return [...document.querySelectorAll('input, select, textarea, button')]"
+            + ".filter(el => el.getClientRects().length > 0)"
+            + ".filter(el => !el.getAttribute('aria-label') && !(el.labels && el.labels.length)"
+            + "  && !(el.tagName === 'BUTTON' && el.textContent.trim()))"
+            + ".map(el => el.outerHTML.slice(0, 160));");
+    assertEquals(List.of(), unnamed, "controls without a name on the " + page + " page");
   }
 
   private void confirm(String title) {
