@@ -15,9 +15,9 @@ readonly CLUSTER_SH=$SCRIPT_DIR/cluster.sh
 
 # Also the order they run in: resources counts journal rows while no earlier task can write any
 # (its memory peaks are reported after the last scenario), latency and recovery take half the
-# peak that throughput measured, recovery kills a node (restarted after it), and jmh runs once
-# the cluster is stopped.
-readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule recovery jmh)
+# peak that throughput measured, recovery kills a node (restarted after it), console measures the
+# cluster idle once the rest is over, and jmh runs once the cluster is stopped.
+readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule recovery console jmh)
 
 readonly OFFSET=${BENCH_PORT_OFFSET:-500}
 RUN_DIR=${BENCH_RUN_DIR:-$CHECKOUT/run/bench}
@@ -54,6 +54,13 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
   recovery    the latency load for BENCH_RECOVERY_SECONDS (30), node 2 killed after
               BENCH_KILL_AFTER_SECONDS (10), BENCH_SLEEP_TASKS (60) sleep tasks running on it:
               kill -> first and last resumed attempt, lost tasks
+  console     what the web console costs an idle cluster: after BENCH_CONSOLE_SETTLE_SECONDS (30)
+              of quiet, the CPU of node 1 (which serves it), of all nodes and of the database over
+              BENCH_CONSOLE_SECONDS (60) with no console open, then the same with one headless
+              Chromium showing node 1's overview (live); in CPU ms per second (10 = 1 % of a core).
+              Then the Tasks page's listing over every task the run submitted: the first page,
+              page BENCH_CONSOLE_DEEP_PAGE (200) reached through the cursors, a status and type
+              filter, a search by idempotency key (ms per request). Needs Debian's chromium
   jmh         JMH: what an attempt pays for its circuit breaker (BENCH_JMH_ARGS, default
               "-wi 3 -i 5 -f 1 -w 1s -r 1s")
 
@@ -84,6 +91,7 @@ die() {
 
 CLUSTER_STARTED=0
 SAMPLER_PID=
+CHROMIUM_PID=
 
 # STEADFAST_KEEP_RUNNING=0: no node restarts by itself in the middle of a measurement (recovery
 # measures the cluster with node 2 down, then starts it again with start-node).
@@ -142,6 +150,10 @@ on_exit() {
   if [[ -n $CHILD_PID ]]; then
     kill "$CHILD_PID" 2>/dev/null || true
     wait "$CHILD_PID" 2>/dev/null || true
+  fi
+  if [[ -n $CHROMIUM_PID ]]; then
+    kill "$CHROMIUM_PID" 2>/dev/null || true
+    wait "$CHROMIUM_PID" 2>/dev/null || true
   fi
   stop_cluster
   exit "$status"
@@ -277,8 +289,81 @@ run_scenario() {
       cluster start-node 2
       ;;
     resources) bench resources --tasks="${BENCH_RESOURCE_TASKS:-2000}" ;;
+    console) run_console ;;
     jmh) run_jmh ;;
   esac
+}
+
+# CPU ms per second that node 1, all nodes and the database spend over BENCH_CONSOLE_SECONDS.
+idle_cpu() {
+  local label=$1 seconds=${BENCH_CONSOLE_SECONDS:-60} node1 nodes db hz
+  hz=$(getconf CLK_TCK)
+  node1=$(cpu_ticks node-1)
+  nodes=$(cpu_ticks 'node-*')
+  db=$(cpu_ticks "$DB")
+  sleep "$seconds"
+  awk -v l="$label" -v s="$seconds" -v hz="$hz" -v db="$DB" -v n1="$(($(cpu_ticks node-1) - node1))" \
+      -v n="$(($(cpu_ticks 'node-*') - nodes))" -v d="$(($(cpu_ticks "$DB") - db))" 'BEGIN {
+    printf "BENCH console_idle_cpu_ms_per_s_node1_%s %.1f ms/s\n", l, n1 * 1000 / hz / s
+    printf "BENCH console_idle_cpu_ms_per_s_nodes_%s %.1f ms/s\n", l, n * 1000 / hz / s
+    printf "BENCH console_idle_cpu_ms_per_s_%s_%s %.1f ms/s\n", db, l, d * 1000 / hz / s
+  }' | tee -a "$RESULTS"
+}
+
+# The idle cluster without a console, then with one headless Chromium on node 1's overview, which
+# holds the event stream open (a figure every push-interval) and redraws the page.
+run_console() {
+  command -v chromium >/dev/null || die "the console scenario needs chromium (apt-get install -y chromium)"
+  sleep "${BENCH_CONSOLE_SETTLE_SECONDS:-30}"
+  idle_cpu no_console
+  rm -rf "$RUN_DIR/chromium"
+  chromium --headless=new --no-sandbox --disable-gpu --remote-debugging-port=0 --user-data-dir="$RUN_DIR/chromium" \
+    "http://127.0.0.1:$((8081 + OFFSET))/console/#/overview" >"$RUN_DIR/chromium.log" 2>&1 &
+  CHROMIUM_PID=$!
+  sleep 10 # the page loaded and its stream open
+  idle_cpu one_console
+  kill "$CHROMIUM_PID" 2>/dev/null || true
+  wait "$CHROMIUM_PID" 2>/dev/null || true
+  CHROMIUM_PID=
+  listing_times
+}
+
+# Milliseconds a GET of the task listing takes, the median of 5 (the answer's body saved in
+# $RUN_DIR/page.json).
+list_ms() {
+  local i
+  for i in 1 2 3 4 5; do
+    curl -s -o "$RUN_DIR/page.json" -w '%{time_total}\n' "http://127.0.0.1:$((8081 + OFFSET))/api/v1/tasks$1"
+  done | sort -n | awk 'NR == 3 { printf "%.1f", $1 * 1000 }'
+}
+
+next_cursor() {
+  grep -o '"nextCursor":"[^"]*"' "$RUN_DIR/page.json" | cut -d'"' -f4 || true
+}
+
+# The listing stays as fast deep in the history as at its start (keyset paging), whatever the count.
+listing_times() {
+  local deep=${BENCH_CONSOLE_DEEP_PAGE:-200} page=1 cursor first last tasks
+  tasks=$(curl -s "http://127.0.0.1:$((8081 + OFFSET))/api/v1/stats" | grep -o '"submitted":[0-9]*' | cut -d: -f2 || true)
+  first=$(list_ms "?limit=50")
+  cursor=$(next_cursor)
+  # Walks the pages as an operator pressing "Next page" would; times the last one reached.
+  while ((page < deep - 1)) && [[ -n $cursor ]]; do
+    curl -s -o "$RUN_DIR/page.json" "http://127.0.0.1:$((8081 + OFFSET))/api/v1/tasks?limit=50&after=$cursor"
+    cursor=$(next_cursor)
+    page=$((page + 1))
+  done
+  if [[ -n $cursor ]]; then
+    last=$(list_ms "?limit=50&after=$cursor")
+    page=$((page + 1))
+  fi
+  {
+    echo "BENCH console_listing_tasks_in_read_side $(echo "${tasks:-0}" | head -n 1) tasks"
+    echo "BENCH console_listing_first_page_ms $first ms"
+    echo "BENCH console_listing_page_${page}_ms ${last:-$first} ms"
+    echo "BENCH console_listing_status_and_type_filter_ms $(list_ms "?status=SUCCEEDED&type=noop&limit=50") ms"
+    echo "BENCH console_listing_search_by_key_ms $(list_ms "?idempotencyKey=no-such-key") ms"
+  } | tee -a "$RESULTS"
 }
 
 report_memory() {

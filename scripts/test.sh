@@ -29,4 +29,18 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [[ " $* " != *" -Dst
   fi
 fi
 
+# ConsoleProcessIT drives the web console in headless Chromium through Debian's chromium and
+# chromium-driver (Selenium is pointed at them, so it never downloads a browser).
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing Chromium and its driver (Debian's chromium, chromium-driver) for the console's browser test" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "test.sh: Chromium is not installed (/usr/bin/chromium, /usr/bin/chromedriver): run" \
+      "'apt-get install -y chromium chromium-driver' as root" >&2
+    exit 1
+  fi
+fi
+
 exec mvn -B verify "$@"

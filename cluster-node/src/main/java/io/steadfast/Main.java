@@ -6,19 +6,25 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.steadfast.admission.AdmissionControl;
 import io.steadfast.breaker.CircuitBreakers;
+import io.steadfast.console.ConsoleRoutes;
 import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.execution.Bulkheads;
 import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.http.ApiErrors;
 import io.steadfast.http.CircuitBreakerRoutes;
+import io.steadfast.http.ClusterFigures;
+import io.steadfast.http.ClusterRoutes;
 import io.steadfast.http.DeadLetterRoutes;
+import io.steadfast.http.EventStreamRoutes;
 import io.steadfast.http.ReadSideRoutes;
 import io.steadfast.http.RequestGuards;
 import io.steadfast.http.HttpServer;
 import io.steadfast.http.OpenApiRoutes;
 import io.steadfast.http.TaskRoutes;
 import io.steadfast.logging.LogFormat;
+import io.steadfast.membership.ClusterOverview;
 import io.steadfast.membership.Membership;
+import io.steadfast.membership.NodeLoadReporter;
 import io.steadfast.membership.Serving;
 import io.steadfast.metrics.MetricsRoutes;
 import io.steadfast.metrics.NodeMetrics;
@@ -72,6 +78,7 @@ public final class Main {
     try {
       config = DatabaseKind.applyOverlay(ConfigFactory.load());
       types = TaskTypes.fromConfig(config, HandlerRegistry.load(config));
+      RequestGuards.checkTokens(config);
       ensureSchema(config);
     } catch (ConfigException e) {
       log.error("configuration error: {}", e.getMessage());
@@ -140,6 +147,10 @@ public final class Main {
 
     // The read side: stats and the task listing, projected from the journal.
     ReadSide readSide = ReadSide.start(system);
+    // What operators read: the figures above, and every member with what it runs.
+    ClusterOverview overview = ClusterOverview.start(
+        system, NodeLoadReporter.of(types.bulkheads(), bulkheads), config.getDuration("steadfast.console.load-timeout"));
+    ClusterFigures figures = new ClusterFigures(system, readSide.queries(), types, breakers, overview, askTimeout);
 
     // The API; management (/ready) only once the API takes requests.
     ObjectMapper mapper =
@@ -151,15 +162,20 @@ public final class Main {
         Directives.concat(
             new OpenApiRoutes().routes(),
             new MetricsRoutes(metrics).routes(), // GET /metrics, beside /api/v1
+            // Membership and the event stream also while the node cannot serve: that is when they matter.
+            new ClusterRoutes(figures, mapper, errors).routes(),
+            new EventStreamRoutes(figures, config.getDuration("steadfast.console.push-interval"), mapper, errors).routes(),
             errors.whileServing(Serving.get(system), () -> Directives.concat(
                 new TaskRoutes(system, types, admission, guards, mapper, errors, askTimeout, TaskRoutes.maxBatchSize(config))
                     .routes(),
                 new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
                 new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
-                new ReadSideRoutes(system, readSide.queries(), types, breakers, mapper, errors, askTimeout).routes())));
+                new ReadSideRoutes(figures, mapper, errors).routes())));
+    // The console's pages carry no data and are served without the token; the API they call is guarded.
+    Route console = new ConsoleRoutes().routes();
     HttpServer.start(
             system,
-            guards.guard(() -> api),
+            Directives.concat(console, guards.guard(() -> api)),
             errors,
             config.getString("steadfast.node.host"),
             config.getInt("steadfast.node.http-port"))

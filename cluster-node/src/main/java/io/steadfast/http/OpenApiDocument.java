@@ -26,7 +26,8 @@ public final class OpenApiDocument {
       "openapi/circuit-breakers.json",
       "openapi/dead-letters.json",
       "openapi/dead-letter-views.json",
-      "openapi/cluster.json");
+      "openapi/cluster.json",
+      "openapi/console.json");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -1,20 +1,17 @@
 package io.steadfast.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.steadfast.breaker.CircuitBreakers;
-import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.protocol.TaskStatus;
-import io.steadfast.protocol.api.DeadLetterStats;
-import io.steadfast.protocol.api.StatsView;
 import io.steadfast.protocol.api.TaskPage;
 import io.steadfast.stats.ReadSideQueries;
-import io.steadfast.task.TaskTypes;
+import io.steadfast.stats.TaskFilter;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -22,83 +19,113 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * What operators read from the read side: {@code GET /api/v1/stats} and {@code GET
- * /api/v1/tasks?status=&type=&limit=&after=}. Both are a moment behind the tasks themselves; the
- * stats say how far.
+ * What operators read from the read side: {@code GET /api/v1/stats}, {@code GET
+ * /api/v1/stats/throughput} and {@code GET /api/v1/tasks} (filtered, keyset-paged). All are a
+ * moment behind the tasks themselves; the stats say how far.
  */
 public final class ReadSideRoutes extends AllDirectives {
   static final int DEFAULT_LIMIT = 50;
   static final int MAX_LIMIT = 1000;
+  static final int DEFAULT_MINUTES = 15;
+  static final int DEFAULT_BUCKET_SECONDS = 10;
+  /** A chart has no use for more points than this, and each costs a row to fill. */
+  static final int MAX_BUCKETS = 1440;
 
-  private final ActorSystem<?> system;
-  private final ReadSideQueries queries;
-  private final TaskTypes types;
-  private final CircuitBreakers breakers;
+  private final ClusterFigures figures;
   private final ObjectMapper mapper;
   private final ApiErrors errors;
-  private final Duration askTimeout;
 
-  public ReadSideRoutes(
-      ActorSystem<?> system, ReadSideQueries queries, TaskTypes types, CircuitBreakers breakers, ObjectMapper mapper,
-      ApiErrors errors, Duration askTimeout) {
-    this.system = system;
-    this.queries = queries;
-    this.types = types;
-    this.breakers = breakers;
+  public ReadSideRoutes(ClusterFigures figures, ObjectMapper mapper, ApiErrors errors) {
+    this.figures = figures;
     this.mapper = mapper;
     this.errors = errors;
-    this.askTimeout = askTimeout;
   }
 
   public Route routes() {
     return concat(
-        path(PathMatchers.segment("api").slash("v1").slash("stats"), () -> get(this::stats)),
-        path(PathMatchers.segment("api").slash("v1").slash("tasks"), () -> get(this::tasks)));
+        path(PathMatchers.segment("api").slash("v1").slash("stats"), () -> get(() -> answer(figures.stats()))),
+        path(PathMatchers.segment("api").slash("v1").slash("stats").slash("throughput"),
+            () -> get(() -> parameterMap(this::throughput))),
+        path(PathMatchers.segment("api").slash("v1").slash("tasks"), () -> get(() -> parameterMap(this::tasks))));
   }
 
-  private Route stats() {
-    CompletionStage<DeadLetterStats> deadLetters = DeadLetterQueue.ref(system).ask(DeadLetterQueue.GetStats::new, askTimeout);
-    CompletionStage<StatsView> stats =
-        queries.stats().thenCombine(deadLetters, (view, dlq) -> new StatsView(
-            view.totals(), view.rates(), view.byStatus(), view.byType(), view.failuresByErrorType(), view.throughput(),
-            breakers.stateCounts(types.names()), dlq, view.readSide()));
-    return errors.whenAnswered(stats, "the read side", view -> complete(StatusCodes.OK, view, Jackson.marshaller(mapper)));
+  private Route throughput(Map<String, String> query) {
+    Optional<Long> minutes = QueryParams.longBetween(Optional.ofNullable(query.get("minutes")), 1, 24 * 60);
+    if (query.containsKey("minutes") && minutes.isEmpty()) {
+      return badQuery("minutes must be an integer between 1 and 1440 but was '" + query.get("minutes") + "'");
+    }
+    Optional<Long> bucketSeconds = QueryParams.longBetween(Optional.ofNullable(query.get("bucketSeconds")), 1, 3600);
+    if (query.containsKey("bucketSeconds") && bucketSeconds.isEmpty()) {
+      return badQuery("bucketSeconds must be an integer between 1 and 3600 but was '" + query.get("bucketSeconds") + "'");
+    }
+    Duration window = Duration.ofMinutes(minutes.orElse((long) DEFAULT_MINUTES));
+    Duration bucket = Duration.ofSeconds(bucketSeconds.orElse((long) DEFAULT_BUCKET_SECONDS));
+    if (window.toSeconds() / bucket.toSeconds() > MAX_BUCKETS) {
+      return badQuery("minutes x 60 / bucketSeconds must be at most " + MAX_BUCKETS + " buckets but is "
+          + window.toSeconds() / bucket.toSeconds());
+    }
+    return answer(figures.throughput(window, bucket));
   }
 
-  private Route tasks() {
-    return parameterOptional("status", status -> parameterOptional("type", type ->
-        parameterOptional("limit", limit -> parameterOptional("after", after -> {
-          TaskStatus parsedStatus = null;
-          if (status.isPresent()) {
-            try {
-              parsedStatus = TaskStatus.valueOf(status.get());
-            } catch (IllegalArgumentException e) {
-              return errors.reject(StatusCodes.BAD_REQUEST, "invalid_query",
-                  "status must be one of " + Arrays.toString(TaskStatus.values()) + " but was '" + status.get() + "'", null);
-            }
-          }
-          if (type.isPresent() && types.find(type.get()).isEmpty()) {
-            return errors.reject(StatusCodes.BAD_REQUEST, "unknown_task_type", "unknown task type '" + type.get() + "'",
-                Map.of("knownTypes", types.names()));
-          }
-          Optional<Long> parsedLimit = QueryParams.longBetween(limit, 1, MAX_LIMIT);
-          if (limit.isPresent() && parsedLimit.isEmpty()) {
-            return errors.reject(StatusCodes.BAD_REQUEST, "invalid_query",
-                "limit must be an integer between 1 and " + MAX_LIMIT + " but was '" + limit.get() + "'", null);
-          }
-          ReadSideQueries.Cursor cursor = null;
-          if (after.isPresent()) {
-            try {
-              cursor = ReadSideQueries.Cursor.parse(after.get());
-            } catch (IllegalArgumentException e) {
-              return errors.reject(StatusCodes.BAD_REQUEST, "invalid_query",
-                  "after must be a nextCursor from an earlier page but was '" + after.get() + "'", null);
-            }
-          }
-          CompletionStage<TaskPage> page = queries.tasks(
-              parsedStatus, type.orElse(null), parsedLimit.map(Long::intValue).orElse(DEFAULT_LIMIT), cursor);
-          return errors.whenAnswered(page, "the read side", result -> complete(StatusCodes.OK, result, Jackson.marshaller(mapper)));
-        }))));
+  private Route tasks(Map<String, String> query) {
+    TaskStatus status = null;
+    if (query.containsKey("status")) {
+      try {
+        status = TaskStatus.valueOf(query.get("status"));
+      } catch (IllegalArgumentException e) {
+        return badQuery("status must be one of " + Arrays.toString(TaskStatus.values()) + " but was '" + query.get("status") + "'");
+      }
+    }
+    String type = query.get("type");
+    if (type != null && figures.types().find(type).isEmpty()) {
+      return errors.reject(StatusCodes.BAD_REQUEST, "unknown_task_type", "unknown task type '" + type + "'",
+          Map.of("knownTypes", figures.types().names()));
+    }
+    Long createdFrom;
+    Long createdBefore;
+    try {
+      createdFrom = instant(query, "createdFrom");
+      createdBefore = instant(query, "createdBefore");
+    } catch (IllegalArgumentException e) {
+      return badQuery(e.getMessage());
+    }
+    Optional<Long> limit = QueryParams.longBetween(Optional.ofNullable(query.get("limit")), 1, MAX_LIMIT);
+    if (query.containsKey("limit") && limit.isEmpty()) {
+      return badQuery("limit must be an integer between 1 and " + MAX_LIMIT + " but was '" + query.get("limit") + "'");
+    }
+    ReadSideQueries.Cursor cursor = null;
+    if (query.containsKey("after")) {
+      try {
+        cursor = ReadSideQueries.Cursor.parse(query.get("after"));
+      } catch (IllegalArgumentException e) {
+        return badQuery("after must be a nextCursor from an earlier page but was '" + query.get("after") + "'");
+      }
+    }
+    // A task submitted with a key has the id derived from it: the search is a lookup by id.
+    String taskId = query.containsKey("idempotencyKey") ? TaskRoutes.taskIdFor(query.get("idempotencyKey")) : null;
+    TaskFilter filter = new TaskFilter(status, type, createdFrom, createdBefore, taskId);
+    CompletionStage<TaskPage> page =
+        figures.queries().tasks(filter, limit.map(Long::intValue).orElse(DEFAULT_LIMIT), cursor);
+    return answer(page);
   }
 
+  /** Epoch milliseconds of the ISO-8601 instant in {@code name}, null when absent. */
+  private static Long instant(Map<String, String> query, String name) {
+    String raw = query.get(name);
+    if (raw == null) return null;
+    try {
+      return Instant.parse(raw.trim()).toEpochMilli();
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          name + " must be an ISO-8601 instant such as 2030-01-31T12:00:00Z but was '" + raw + "'", e);
+    }
+  }
+
+  private <T> Route answer(CompletionStage<T> figure) {
+    return errors.whenAnswered(figure, "the read side", result -> complete(StatusCodes.OK, result, Jackson.marshaller(mapper)));
+  }
+
+  private Route badQuery(String message) {
+    return errors.reject(StatusCodes.BAD_REQUEST, "invalid_query", message, null);
+  }
 }

@@ -53,6 +53,6 @@ public final class ReadSide {
   }
 
   public ReadSideQueries queries() {
-    return new ReadSideQueries(dataSource, queries);
+    return new ReadSideQueries(dataSource, queries, java.time.Clock.systemUTC());
   }
 }

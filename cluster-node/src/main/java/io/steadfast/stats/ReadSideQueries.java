@@ -5,12 +5,14 @@ import io.steadfast.protocol.api.ApiTime;
 import io.steadfast.protocol.api.StatsView;
 import io.steadfast.protocol.api.TaskPage;
 import io.steadfast.protocol.api.TaskSummary;
+import io.steadfast.protocol.api.ThroughputView;
 import io.steadfast.task.TaskEntity;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,11 +33,12 @@ public final class ReadSideQueries {
 
   private final DataSource dataSource;
   private final Executor executor;
-  private final Clock clock = Clock.systemUTC();
+  private final Clock clock;
 
-  ReadSideQueries(DataSource dataSource, Executor executor) {
+  ReadSideQueries(DataSource dataSource, Executor executor, Clock clock) {
     this.dataSource = dataSource;
     this.executor = executor;
+    this.clock = clock;
   }
 
   /** A page cursor: the last row's creation time and id, the listing's sort key. */
@@ -52,20 +55,35 @@ public final class ReadSideQueries {
     }
   }
 
-  /** Newest first; {@code status} and {@code type} may be null. */
-  public CompletionStage<TaskPage> tasks(TaskStatus status, String type, int limit, Cursor after) {
+  /**
+   * Newest first, keyset-paged: each page starts from the last row's sort key, so a page deep in
+   * a long history costs what the first one does.
+   */
+  public CompletionStage<TaskPage> tasks(TaskFilter filter, int limit, Cursor after) {
     return query(c -> {
       StringBuilder sql = new StringBuilder(
           "SELECT \"task_id\", \"type\", \"status\", \"priority\", \"attempts\", \"created_at\", \"updated_at\""
               + " FROM \"task_summary\" WHERE 1 = 1");
       List<Object> values = new ArrayList<>();
-      if (status != null) {
+      if (filter.status() != null) {
         sql.append(" AND \"status\" = ?");
-        values.add(status.name());
+        values.add(filter.status().name());
       }
-      if (type != null) {
+      if (filter.type() != null) {
         sql.append(" AND \"type\" = ?");
-        values.add(type);
+        values.add(filter.type());
+      }
+      if (filter.createdFrom() != null) {
+        sql.append(" AND \"created_at\" >= ?");
+        values.add(filter.createdFrom());
+      }
+      if (filter.createdBefore() != null) {
+        sql.append(" AND \"created_at\" < ?");
+        values.add(filter.createdBefore());
+      }
+      if (filter.taskId() != null) {
+        sql.append(" AND \"task_id\" = ?");
+        values.add(filter.taskId());
       }
       if (after != null) {
         sql.append(" AND (\"created_at\" < ? OR (\"created_at\" = ? AND \"task_id\" < ?))");
@@ -86,6 +104,38 @@ public final class ReadSideQueries {
       }
       if (tasks.size() <= limit) return new TaskPage(tasks, null);
       return new TaskPage(tasks.subList(0, limit), cursors.get(limit - 1).toString());
+    });
+  }
+
+  /**
+   * Tasks ended per bucket of {@code bucket} over the last {@code window}, by how they ended;
+   * every bucket present, oldest first. The bucket width goes into the statement as a literal
+   * (it is a number the caller checked): PostgreSQL would not take {@code ended_at / ?} in both
+   * the select list and the grouping.
+   */
+  public CompletionStage<ThroughputView> throughput(Duration window, Duration bucket) {
+    long width = bucket.toMillis();
+    long count = Math.max(1, window.toMillis() / width);
+    return query(c -> {
+      long last = clock.millis() / width;
+      long first = last - count + 1;
+      long[][] ended = new long[(int) count][3];
+      try (PreparedStatement statement = prepare(c,
+              "SELECT \"ended_at\" / " + width + ", \"status\", COUNT(*) FROM \"task_summary\""
+                  + " WHERE \"ended_at\" >= ? GROUP BY \"ended_at\" / " + width + ", \"status\"",
+              List.of(first * width));
+          ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          long index = rows.getLong(1) - first;
+          int outcome = List.of("SUCCEEDED", "DEAD_LETTERED", "CANCELLED").indexOf(rows.getString(2));
+          if (index >= 0 && index < count && outcome >= 0) ended[(int) index][outcome] += rows.getLong(3);
+        }
+      }
+      List<ThroughputView.Bucket> buckets = new ArrayList<>((int) count);
+      for (int i = 0; i < count; i++) {
+        buckets.add(new ThroughputView.Bucket(time((first + i) * width), ended[i][0], ended[i][1], ended[i][2]));
+      }
+      return new ThroughputView(width / 1000, buckets);
     });
   }
 

@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS public.task_summary (
 CREATE INDEX IF NOT EXISTS task_summary_created_idx ON public.task_summary (created_at, task_id);
 CREATE INDEX IF NOT EXISTS task_summary_status_idx ON public.task_summary (status, created_at);
 CREATE INDEX IF NOT EXISTS task_summary_ended_idx ON public.task_summary (ended_at);
+-- The listing filtered by type alone (the console's Tasks page), newest first.
+CREATE INDEX IF NOT EXISTS task_summary_type_idx ON public.task_summary (type, created_at);
 
 -- Running totals per task type, one set per projection slice (so slices never contend for a row).
 CREATE TABLE IF NOT EXISTS public.task_counter (
