@@ -17,6 +17,7 @@ import io.steadfast.http.RequestGuards;
 import io.steadfast.http.HttpServer;
 import io.steadfast.http.OpenApiRoutes;
 import io.steadfast.http.TaskRoutes;
+import io.steadfast.http.WorkflowRoutes;
 import io.steadfast.logging.LogFormat;
 import io.steadfast.membership.Membership;
 import io.steadfast.membership.Serving;
@@ -28,6 +29,9 @@ import io.steadfast.storage.JournalSchema;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskRuntime;
 import io.steadfast.task.TaskTypes;
+import io.steadfast.workflow.StepReports;
+import io.steadfast.workflow.WorkflowEntity;
+import io.steadfast.workflow.WorkflowSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -72,6 +76,7 @@ public final class Main {
     try {
       config = DatabaseKind.applyOverlay(ConfigFactory.load());
       types = TaskTypes.fromConfig(config, HandlerRegistry.load(config));
+      WorkflowSettings.fromConfig(config);
       ensureSchema(config);
     } catch (ConfigException e) {
       log.error("configuration error: {}", e.getMessage());
@@ -132,7 +137,11 @@ public final class Main {
             config.getDuration("steadfast.task.passivate-terminal-after"),
             entry -> deadLetterQueue.askWithStatus(replyTo -> new DeadLetterQueue.File(entry, replyTo), askTimeout),
             breakers,
-            metrics));
+            metrics,
+            new StepReports(system)));
+    // Workflows: each step runs as one of the tasks above, and tells its workflow when it ends.
+    WorkflowSettings workflows = WorkflowSettings.fromConfig(config);
+    WorkflowEntity.init(system, workflows);
 
     // Membership: members whose process is gone are downed at once; this node watches that it
     // can serve tasks, and says so to /ready and the API.
@@ -156,7 +165,9 @@ public final class Main {
                     .routes(),
                 new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
                 new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
-                new ReadSideRoutes(system, readSide.queries(), types, breakers, mapper, errors, askTimeout).routes())));
+                new ReadSideRoutes(system, readSide.queries(), types, breakers, mapper, errors, askTimeout).routes(),
+                new WorkflowRoutes(system, types, workflows.maxSteps(), readSide.queries(), guards, mapper, errors,
+                    askTimeout).routes())));
     HttpServer.start(
             system,
             guards.guard(() -> api),

@@ -61,7 +61,7 @@ public final class ReadSideRoutes extends AllDirectives {
     CompletionStage<StatsView> stats =
         queries.stats().thenCombine(deadLetters, (view, dlq) -> new StatsView(
             view.totals(), view.rates(), view.byStatus(), view.byType(), view.failuresByErrorType(), view.throughput(),
-            breakers.stateCounts(types.names()), dlq, view.readSide()));
+            breakers.stateCounts(types.names()), dlq, view.readSide(), view.workflows()));
     return errors.whenAnswered(stats, "the read side", view -> complete(StatusCodes.OK, view, Jackson.marshaller(mapper)));
   }
 
