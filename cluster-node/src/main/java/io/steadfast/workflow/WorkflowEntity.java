@@ -119,11 +119,13 @@ public final class WorkflowEntity {
    * A step's task ended.
    *
    * @param status SUCCEEDED, DEAD_LETTERED or CANCELLED
+   * @param attempts the attempts its task had made, and the most it could make
    * @param taskUpdatedAt the task's own time of that end: a later change of the task (a
    *     redrive) is recognised by a later time
    */
   public record StepEnded(
-      String step, TaskStatus status, JsonNode result, TaskError error, Instant taskUpdatedAt, Instant at)
+      String step, TaskStatus status, JsonNode result, TaskError error, int attempts, int maxAttempts,
+      Instant taskUpdatedAt, Instant at)
       implements Event {}
 
   /** A dead-lettered step's task was redriven: it runs again. */
@@ -154,12 +156,14 @@ public final class WorkflowEntity {
   /**
    * One step as recorded.
    *
+   * @param attempts its task's attempts and their limit as of its last recorded end (0 before)
    * @param taskUpdatedAt the task's time of the end recorded last, or null
    */
   public record Step(
-      Phase phase, JsonNode result, TaskError error, Instant startedAt, Instant endedAt, Instant taskUpdatedAt)
+      Phase phase, JsonNode result, TaskError error, int attempts, int maxAttempts, Instant startedAt,
+      Instant endedAt, Instant taskUpdatedAt)
       implements CborSerializable {
-    static final Step WAITING = new Step(Phase.WAITING, null, null, null, null, null);
+    static final Step WAITING = new Step(Phase.WAITING, null, null, 0, 0, null, null, null);
   }
 
   /**

@@ -41,22 +41,24 @@ final class WorkflowRules {
       return new State(state.workflowId(), e.spec(), steps, false, WorkflowStatus.RUNNING, e.at(), e.at(), null);
     } else if (event instanceof StepsStarted e) {
       Map<String, Step> steps = new LinkedHashMap<>(state.steps());
-      for (String name : e.steps()) steps.put(name, new Step(Phase.STARTED, null, null, e.at(), null, null));
+      for (String name : e.steps()) steps.put(name, new Step(Phase.STARTED, null, null, 0, 0, e.at(), null, null));
       return with(state, steps, state.cancelled(), state.status(), e.at(), state.endedAt());
     } else if (event instanceof StepEnded e) {
       Step was = state.step(e.step());
       Map<String, Step> steps = new LinkedHashMap<>(state.steps());
-      steps.put(e.step(), new Step(phaseOf(e.status()), e.result(), e.error(), was.startedAt(), e.at(), e.taskUpdatedAt()));
+      steps.put(e.step(), new Step(phaseOf(e.status()), e.result(), e.error(), e.attempts(), e.maxAttempts(),
+          was.startedAt(), e.at(), e.taskUpdatedAt()));
       return with(state, steps, state.cancelled(), state.status(), e.at(), state.endedAt());
     } else if (event instanceof StepResumed e) {
       Step was = state.step(e.step());
       Map<String, Step> steps = new LinkedHashMap<>(state.steps());
-      steps.put(e.step(), new Step(Phase.STARTED, null, null, was.startedAt(), null, was.taskUpdatedAt()));
+      steps.put(e.step(), new Step(Phase.STARTED, null, null, was.attempts(), was.maxAttempts(), was.startedAt(), null,
+          was.taskUpdatedAt()));
       return with(state, steps, state.cancelled(), state.status(), e.at(), state.endedAt());
     } else if (event instanceof WorkflowCancelled e) {
       Map<String, Step> steps = new LinkedHashMap<>(state.steps());
       steps.replaceAll((name, step) ->
-          step.phase() == Phase.WAITING ? new Step(Phase.CANCELLED, null, null, null, e.at(), null) : step);
+          step.phase() == Phase.WAITING ? new Step(Phase.CANCELLED, null, null, 0, 0, null, e.at(), null) : step);
       return with(state, steps, true, state.status(), e.at(), state.endedAt());
     } else if (event instanceof StatusChanged e) {
       Instant endedAt = e.status() == WorkflowStatus.RUNNING ? null : e.at();
@@ -104,7 +106,10 @@ final class WorkflowRules {
     } else if (recorded.phase() != Phase.STARTED || !newer) {
       return List.of();
     }
-    if (status.isTerminal()) events.add(new StepEnded(step, status, task.result(), task.lastError(), taskAt, now));
+    if (status.isTerminal()) {
+      events.add(new StepEnded(
+          step, status, task.result(), task.lastError(), task.attempts(), task.maxAttempts(), taskAt, now));
+    }
     return settle(state, events, now);
   }
 

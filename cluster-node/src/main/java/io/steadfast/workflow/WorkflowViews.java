@@ -49,9 +49,10 @@ public final class WorkflowViews {
       case CANCELLED -> StepReadiness.CANCELLED;
     };
     String taskId = step.startedAt() == null ? null : WorkflowGraph.taskIdFor(state.workflowId(), spec.name());
+    int maxAttempts = step.maxAttempts() > 0 ? step.maxAttempts() : spec.task().retryPolicy().maxAttempts();
     return new WorkflowStepView(
-        spec.name(), spec.task().type(), spec.dependsOn(), readiness, waitingFor, blockedBy, taskId, 0,
-        spec.task().retryPolicy().maxAttempts(), false, null, null, step.error(), step.result(),
+        spec.name(), spec.task().type(), spec.dependsOn(), readiness, waitingFor, blockedBy, taskId, step.attempts(),
+        maxAttempts, false, null, null, step.error(), step.result(),
         ApiTime.format(step.startedAt()), ApiTime.format(step.endedAt()));
   }
 

@@ -55,6 +55,10 @@ class WorkflowRulesTest {
     assertEquals(List.of(StepEnded.class, StepsStarted.class), kinds(afterA.events()));
     assertEquals(List.of("b", "c"), ((StepsStarted) afterA.events().get(1)).steps());
 
+    StepEnded aEnded = (StepEnded) afterA.events().get(0);
+    assertEquals(TaskStatus.SUCCEEDED, aEnded.status());
+    assertEquals(result("a"), afterA.state().step("a").result());
+    assertEquals(3, afterA.state().step("a").maxAttempts(), "the task's limit, recorded with its end");
     var afterB = observe(afterA.state(), "b", task("b", TaskStatus.SUCCEEDED, T2, result("b")), T2);
     assertEquals(List.of(StepEnded.class), kinds(afterB.events()), "d must wait for c too");
 

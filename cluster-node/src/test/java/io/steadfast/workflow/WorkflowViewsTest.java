@@ -40,6 +40,8 @@ class WorkflowViewsTest {
     WorkflowView view = WorkflowViews.of(aSucceededBDeadLettered());
     assertEquals(StepReadiness.SUCCEEDED, step(view, "a").state());
     assertEquals(result("a"), step(view, "a").result());
+    assertEquals(0, step(view, "a").attempts(), "the fixture's task made no attempts");
+    assertEquals(3, step(view, "d").maxAttempts(), "the step's own policy before it runs");
     assertEquals(StepReadiness.DEAD_LETTERED, step(view, "b").state());
     assertEquals(StepReadiness.READY, step(view, "c").state(), "submitted; its task says more");
     WorkflowStepView d = step(view, "d");

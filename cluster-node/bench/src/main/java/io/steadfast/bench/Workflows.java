@@ -1,0 +1,136 @@
+package io.steadfast.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Scenario {@code workflow}: diamonds of echo steps (a, then b and c, then d), a number of them
+ * in flight at once. Measures what a step costs beyond its task, from the journal (events per
+ * step, the workflow's own and its tasks'), and how long a dependent waits after its dependency
+ * ended: the time from a step's end to its dependent's first start, from the tasks' attempt
+ * histories (the hand-over through the workflow entity, no handler time in it).
+ */
+final class Workflows {
+  private static final List<List<String>> DIAMOND =
+      List.of(List.of("a"), List.of("b", "a"), List.of("c", "a"), List.of("d", "b", "c"));
+
+  private Workflows() {}
+
+  static void run(Api api, int portOffset, String store, int count, int inFlight, Duration bound, String runId)
+      throws Exception {
+    String name = "workflow";
+    long started = System.nanoTime();
+    List<String> ids = submit(api, count, inFlight, runId);
+    Map<String, JsonNode> done = awaitEnded(api, ids, bound);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    long succeeded = done.values().stream().filter(v -> v.get("status").asText().equals("SUCCEEDED")).count();
+    Figures.figure(name + "_workflows_succeeded", succeeded, "workflows");
+    Figures.figure(name + "_steps_per_s", count * DIAMOND.size() / seconds, "steps/s");
+
+    List<Long> handOffs = new ArrayList<>();
+    List<Long> durations = new ArrayList<>();
+    List<String> stepTasks = new ArrayList<>();
+    int salt = 0;
+    for (JsonNode workflow : done.values()) {
+      Map<String, JsonNode> tasks = new ConcurrentHashMap<>();
+      for (JsonNode step : workflow.get("steps")) {
+        String taskId = step.get("taskId").asText();
+        stepTasks.add(taskId);
+        JsonNode task = api.task(taskId, salt++).join();
+        if (task != null) tasks.put(step.get("name").asText(), task);
+      }
+      for (JsonNode step : workflow.get("steps")) {
+        Instant start = firstStart(tasks.get(step.get("name").asText()));
+        Instant lastDependencyEnd = null;
+        for (JsonNode dependency : step.get("dependsOn")) {
+          Instant end = lastEnd(tasks.get(dependency.asText()));
+          if (lastDependencyEnd == null || end.isAfter(lastDependencyEnd)) lastDependencyEnd = end;
+        }
+        if (lastDependencyEnd != null) handOffs.add(Duration.between(lastDependencyEnd, start).toMillis());
+      }
+      durations.add(Duration.between(Instant.parse(workflow.get("createdAt").asText()),
+          Instant.parse(workflow.get("endedAt").asText())).toMillis());
+    }
+    Figures.distribution(name + "_step_end_to_dependent_start_ms",
+        handOffs.stream().mapToLong(Long::longValue).toArray(), "ms");
+    Figures.distribution(name + "_submit_to_succeeded_ms", durations.stream().mapToLong(Long::longValue).toArray(), "ms");
+
+    try (Connection db = Journal.connect(portOffset, store)) {
+      double steps = count * DIAMOND.size();
+      long workflowRows = sum(Journal.rowsByEvent(db, ids.stream().map(id -> "Workflow|" + id).toList()));
+      long taskRows = sum(Journal.rowsByEvent(db, stepTasks.stream().map(id -> "Task|" + id).toList()));
+      Figures.figure(name + "_events_per_step", (workflowRows + taskRows) / steps, "events");
+      Figures.figure(name + "_events_per_step_task", taskRows / steps, "events");
+      Figures.figure(name + "_events_per_step_workflow", workflowRows / steps, "events");
+    }
+  }
+
+  /** Submits {@code count} diamonds, {@code inFlight} at a time; their ids in order. */
+  private static List<String> submit(Api api, int count, int inFlight, String runId) {
+    List<String> ids = new ArrayList<>();
+    for (int from = 0; from < count; from += inFlight) {
+      List<CompletableFuture<String>> wave = new ArrayList<>();
+      for (int i = from; i < Math.min(count, from + inFlight); i++) wave.add(api.submitWorkflow(diamond(runId, i), i));
+      wave.forEach(submitted -> ids.add(submitted.join()));
+    }
+    Figures.progress("workflow: %d workflows submitted", ids.size());
+    return ids;
+  }
+
+  private static ObjectNode diamond(String runId, int n) {
+    ObjectNode body = Api.JSON.createObjectNode().put("name", "bench-diamond").put("idempotencyKey", runId + "-" + n);
+    ArrayNode steps = body.putArray("steps");
+    for (List<String> step : DIAMOND) {
+      ObjectNode node = steps.addObject().put("name", step.get(0)).put("type", "echo");
+      ArrayNode dependsOn = node.putArray("dependsOn");
+      step.subList(1, step.size()).forEach(dependsOn::add);
+    }
+    return body;
+  }
+
+  /** Reads every workflow not yet ended until all have (SUCCEEDED, FAILED or CANCELLED). */
+  private static Map<String, JsonNode> awaitEnded(Api api, List<String> ids, Duration bound) throws InterruptedException {
+    Map<String, JsonNode> ended = new ConcurrentHashMap<>();
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (ended.size() < ids.size() && System.nanoTime() < deadline) {
+      List<CompletableFuture<?>> reads = new ArrayList<>();
+      int salt = 0;
+      for (String id : ids) {
+        if (ended.containsKey(id)) continue;
+        reads.add(api.workflow(id, salt++).thenAccept(view -> {
+          if (view != null && !view.get("status").asText().equals("RUNNING")) ended.put(id, view);
+        }));
+        if (reads.size() == Completion.READS_IN_FLIGHT) {
+          CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).join();
+          reads.clear();
+        }
+      }
+      CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).join();
+      if (ended.size() < ids.size()) Thread.sleep(200);
+    }
+    Figures.progress("workflow: %d of %d workflows ended", ended.size(), ids.size());
+    return ended;
+  }
+
+  private static Instant firstStart(JsonNode task) {
+    return Instant.parse(task.get("history").get(0).get("startedAt").asText());
+  }
+
+  private static Instant lastEnd(JsonNode task) {
+    JsonNode history = task.get("history");
+    return Instant.parse(history.get(history.size() - 1).get("endedAt").asText());
+  }
+
+  private static long sum(Map<String, Long> rows) {
+    return rows.values().stream().mapToLong(Long::longValue).sum();
+  }
+}
