@@ -8,13 +8,16 @@ import io.steadfast.protocol.TaskStatus;
 import io.steadfast.protocol.WorkflowStatus;
 import io.steadfast.protocol.api.TaskView;
 import io.steadfast.protocol.api.WorkflowView;
+import io.steadfast.task.TaskEntity;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -45,14 +48,21 @@ public final class WorkflowEntity {
   private WorkflowEntity() {}
 
   public static void init(ActorSystem<?> system, WorkflowSettings settings) {
-    ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, entity -> create(entity.getEntityId(), settings, entity.getShard())));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    Function<String, RecipientRef<TaskEntity.Command>> tasks =
+        taskId -> sharding.entityRefFor(TaskEntity.ENTITY_KEY, taskId);
+    sharding.init(Entity.of(ENTITY_KEY, entity -> create(entity.getEntityId(), settings, tasks, entity.getShard())));
   }
 
+  /**
+   * @param tasks a step's task by task id, wherever it runs (sharding; in tests a probe)
+   * @param shard where passivation is asked for; in tests any probe
+   */
   public static Behavior<Command> create(
-      String workflowId, WorkflowSettings settings, ActorRef<ClusterSharding.ShardCommand> shard) {
+      String workflowId, WorkflowSettings settings, Function<String, RecipientRef<TaskEntity.Command>> tasks,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(context -> Behaviors.withTimers(
-        timers -> new WorkflowEntityBehavior(workflowId, context, timers, settings, shard)));
+        timers -> new WorkflowEntityBehavior(workflowId, context, timers, settings, tasks, shard)));
   }
 
   // ---------------------------------------------------------------- commands

@@ -27,11 +27,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -55,8 +56,8 @@ final class WorkflowEntityBehavior extends EventSourcedBehaviorWithEnforcedRepli
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final WorkflowSettings settings;
+  private final Function<String, RecipientRef<TaskEntity.Command>> tasks;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
-  private final ClusterSharding sharding;
   private final Clock clock = Clock.systemUTC();
 
   WorkflowEntityBehavior(
@@ -64,14 +65,15 @@ final class WorkflowEntityBehavior extends EventSourcedBehaviorWithEnforcedRepli
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       WorkflowSettings settings,
+      Function<String, RecipientRef<TaskEntity.Command>> tasks,
       ActorRef<ClusterSharding.ShardCommand> shard) {
     super(PersistenceId.of(WorkflowEntity.ENTITY_KEY.name(), workflowId), JournalFailures.restartWithBackoff());
     this.workflowId = workflowId;
     this.context = context;
     this.timers = timers;
     this.settings = settings;
+    this.tasks = tasks;
     this.shard = shard;
-    this.sharding = ClusterSharding.get(context.getSystem());
   }
 
   @Override
@@ -210,8 +212,8 @@ final class WorkflowEntityBehavior extends EventSourcedBehaviorWithEnforcedRepli
         });
   }
 
-  private EntityRef<TaskEntity.Command> task(String step) {
-    return sharding.entityRefFor(TaskEntity.ENTITY_KEY, WorkflowGraph.taskIdFor(workflowId, step));
+  private RecipientRef<TaskEntity.Command> task(String step) {
+    return tasks.apply(WorkflowGraph.taskIdFor(workflowId, step));
   }
 
   // ---------------------------------------------------------------- effects outside the journal
