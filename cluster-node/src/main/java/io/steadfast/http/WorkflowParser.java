@@ -96,11 +96,10 @@ final class WorkflowParser {
       });
     }
     if (name != null) nodes.add(new WorkflowGraph.Node(name, dependsOn));
+    // The task's own fields only: the step's are not a task's, and unknown ones are named above.
     ObjectNode task = ((ObjectNode) step).deepCopy();
+    task.retain(STEP_FIELDS);
     task.remove(List.of("name", "dependsOn"));
-    task.fieldNames().forEachRemaining(field -> {
-      if (!STEP_FIELDS.contains(field)) task.remove(field); // named above
-    });
     SubmissionParser.Result parsed = tasks.parse(task);
     if (parsed instanceof SubmissionParser.Invalid invalid) {
       invalid.problems().forEach(problem -> problems.add(at + ": " + problem));
