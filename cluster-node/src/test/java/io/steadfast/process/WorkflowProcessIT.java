@@ -192,6 +192,8 @@ class WorkflowProcessIT {
     LocalCluster.await("steps of at least 20 workflows running", Duration.ofSeconds(60),
         () -> tasksInJournal() - tasksBefore >= 70);
     LocalCluster.Node victim = cluster.node(2);
+    int hosted = workflowsHostedBy(victim);
+    assertTrue(hosted >= 3, "the node to be killed hosts " + hosted + " workflows, not several");
     cluster.kill(victim);
 
     Map<String, JsonNode> finished = new ConcurrentHashMap<>();
@@ -209,8 +211,8 @@ class WorkflowProcessIT {
     for (JsonNode view : finished.values()) lost += assertStepsStartedAfterTheirDependencies(view);
     assertEquals(tasksBefore + 50 * 4, cluster.tasksInJournal(), "tasks created for 50 workflows of 4 steps");
     assertTrue(lost > 0, "no step attempt was lost with the killed node: the kill hit nothing in flight");
-    System.out.printf("WORKFLOWS: 50 of 50 SUCCEEDED after node %s was killed; %d step attempts lost with it%n",
-        victim.name(), lost);
+    System.out.printf("WORKFLOWS: 50 of 50 SUCCEEDED after node %s, hosting %d workflows, was killed; %d step"
+        + " attempts lost with it%n", victim.name(), hosted, lost);
     cluster.launch(victim);
     cluster.awaitReady(victim);
   }
@@ -250,6 +252,17 @@ class WorkflowProcessIT {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Workflow entities running on {@code node}, as its shard region reports them (pekko-management). */
+  private int workflowsHostedBy(LocalCluster.Node node) throws Exception {
+    HttpResponse<String> shards = cluster.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + node.managementPort + "/cluster/shards/Workflow"))
+        .timeout(Duration.ofSeconds(10)).build());
+    assertEquals(200, shards.statusCode(), shards.body());
+    int entities = 0;
+    for (JsonNode region : JSON.readTree(shards.body()).get("regions")) entities += region.get("numEntities").asInt();
+    return entities;
+  }
 
   private String submit(int salt, String body) throws Exception {
     HttpResponse<String> response = cluster.post(cluster.anyUp(salt), "/api/v1/workflows", body);
