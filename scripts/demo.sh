@@ -3,8 +3,8 @@
 # submits a mix of tasks, kills a node while it runs some of them, and shows from the API how
 # every task still reaches an end: resumed attempts, retries with backoff, a circuit breaker
 # opening and closing, dead letters and a redrive, a workflow resumed by redriving its failed
-# step. Stops its cluster on exit, also on Ctrl-C or
-# failure. Run with --help for the environment it reads.
+# step. Stops its cluster on exit, also on Ctrl-C or failure. Run with --help for the
+# environment it reads.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
