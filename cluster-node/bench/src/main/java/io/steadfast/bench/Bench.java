@@ -22,7 +22,8 @@ import java.util.List;
  * --rate (tasks/s; 0 = measure the peak with a short throughput run and take half) [0],
  * --seconds [20], --kill-after-seconds [10], --sleep-tasks [60], --bound-seconds [600],
  * --passivate-after-seconds [30], --cluster-script (recovery), --workflows (workflow: diamonds of
- * four steps) [200], --run-id [time], --results (a file
+ * four steps) [200], --workflow-rate (workflow: diamonds submitted per second) [4], --run-id [time],
+ * --results (a file
  * the result lines are appended to as well).
  * Figures go to standard output as {@code BENCH <name> <value> <unit>}; nothing asserts a time.
  */
@@ -76,7 +77,7 @@ public final class Bench {
           Duration.ofSeconds(options.integer("passivate-after-seconds", 30)));
       case "schedule" -> Schedule.run(everyNode, runId, Duration.ofMinutes(2));
       case "workflow" -> Workflows.run(everyNode, offset, options.text("db", "h2"), options.integer("workflows", 200),
-          options.integer("in-flight", 16), bound, runId);
+          options.decimal("workflow-rate", 4), bound, runId);
       default -> {
         System.err.println("unknown scenario '" + scenario + "'");
         System.exit(2);

@@ -13,8 +13,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Scenario {@code workflow}: diamonds of echo steps (a, then b and c, then d), a number of them
- * in flight at once. Measures what a step costs beyond its task, from the journal (events per
+ * Scenario {@code workflow}: diamonds of echo steps (a, then b and c, then d), submitted at a
+ * steady rate below what the cluster takes, so that the figures are the hand-over's own and not a
+ * backlog's; the first fifth warm the nodes' JIT and are left out of the latencies. Measures what a step costs beyond its task, from the journal (events per
  * step, the workflow's own and its tasks'), and how long a dependent waits after its dependency
  * ended: the time from a step's end to its dependent's first start, from the tasks' attempt
  * histories (the hand-over through the workflow entity, no handler time in it).
@@ -25,12 +26,12 @@ final class Workflows {
 
   private Workflows() {}
 
-  static void run(Api api, int portOffset, String store, int count, int inFlight, Duration bound, String runId)
+  static void run(Api api, int portOffset, String store, int count, double perSecond, Duration bound, String runId)
       throws Exception {
     String name = "workflow";
     long started = System.nanoTime();
     String workflowName = "bench-diamond-" + runId;
-    List<String> ids = submit(api, workflowName, count, inFlight, runId);
+    List<String> ids = submit(api, workflowName, count, perSecond, runId);
     awaitListedEnded(api, workflowName, count, bound);
     Map<String, JsonNode> done = views(api, ids);
     double seconds = (System.nanoTime() - started) / 1e9;
@@ -41,13 +42,15 @@ final class Workflows {
     List<Long> handOffs = new ArrayList<>();
     List<Long> durations = new ArrayList<>();
     List<String> stepTasks = new ArrayList<>();
+    for (JsonNode workflow : done.values()) workflow.get("steps").forEach(step -> stepTasks.add(step.get("taskId").asText()));
     int salt = 0;
-    for (JsonNode workflow : done.values()) {
+    List<String> measured = ids.subList(count / 5, ids.size());
+    for (String id : measured) {
+      JsonNode workflow = done.get(id);
+      if (workflow == null) continue;
       Map<String, JsonNode> tasks = new ConcurrentHashMap<>();
       for (JsonNode step : workflow.get("steps")) {
-        String taskId = step.get("taskId").asText();
-        stepTasks.add(taskId);
-        JsonNode task = api.task(taskId, salt++).join();
+        JsonNode task = api.task(step.get("taskId").asText(), salt++).join();
         if (task != null) tasks.put(step.get("name").asText(), task);
       }
       for (JsonNode step : workflow.get("steps")) {
@@ -67,7 +70,7 @@ final class Workflows {
     Figures.distribution(name + "_submit_to_succeeded_ms", durations.stream().mapToLong(Long::longValue).toArray(), "ms");
 
     try (Connection db = Journal.connect(portOffset, store)) {
-      double steps = count * DIAMOND.size();
+      double steps = stepTasks.size();
       long workflowRows = sum(Journal.rowsByEvent(db, ids.stream().map(id -> "Workflow|" + id).toList()));
       long taskRows = sum(Journal.rowsByEvent(db, stepTasks.stream().map(id -> "Task|" + id).toList()));
       Figures.figure(name + "_events_per_step", (workflowRows + taskRows) / steps, "events");
@@ -76,17 +79,19 @@ final class Workflows {
     }
   }
 
-  /** Submits {@code count} diamonds, {@code inFlight} at a time; their ids in order. */
-  private static List<String> submit(Api api, String workflowName, int count, int inFlight, String runId) {
-    List<String> ids = new ArrayList<>();
-    for (int from = 0; from < count; from += inFlight) {
-      List<CompletableFuture<String>> wave = new ArrayList<>();
-      for (int i = from; i < Math.min(count, from + inFlight); i++) {
-        wave.add(api.submitWorkflow(diamond(workflowName, runId, i), i));
-      }
-      wave.forEach(submitted -> ids.add(submitted.join()));
+  /** Submits {@code count} diamonds, {@code perSecond} a second; their ids in order. */
+  private static List<String> submit(Api api, String workflowName, int count, double perSecond, String runId)
+      throws InterruptedException {
+    List<CompletableFuture<String>> submitted = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      long due = start + (long) (i * 1e9 / perSecond);
+      long wait = due - System.nanoTime();
+      if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+      submitted.add(api.submitWorkflow(diamond(workflowName, runId, i), i));
     }
-    Figures.progress("workflow: %d workflows submitted", ids.size());
+    List<String> ids = submitted.stream().map(CompletableFuture::join).toList();
+    Figures.progress("workflow: %d workflows submitted at %.1f/s", ids.size(), perSecond);
     return ids;
   }
 
