@@ -17,7 +17,7 @@ readonly CLUSTER_SH=$SCRIPT_DIR/cluster.sh
 # (its memory peaks are reported after the last scenario), latency and recovery take half the
 # peak that throughput measured, recovery kills a node (restarted after it), console measures the
 # cluster idle once the rest is over, and jmh runs once the cluster is stopped.
-readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule recovery console jmh)
+readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule workflow recovery console jmh)
 
 readonly OFFSET=${BENCH_PORT_OFFSET:-500}
 RUN_DIR=${BENCH_RUN_DIR:-$CHECKOUT/run/bench}
@@ -51,6 +51,10 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
               BENCH_LATENCY_SECONDS (20): submit -> SUCCEEDED p50/p95/p99
   retry       BENCH_RETRY_TASKS flaky tasks (5000) failing once, retried after a fixed 10 ms
   schedule    one flaky task per retry policy: observed gaps between attempts vs nominal delays
+  workflow    BENCH_WORKFLOWS diamonds (200) of four echo steps (a; b and c; d), BENCH_WORKFLOW_RATE
+              a second (4, below saturation; the first fifth warm up): journal events per step
+              (the workflow's and its tasks'), a step's end -> its dependent's first start
+              p50/p99, submit -> SUCCEEDED, CPU per step
   recovery    the latency load for BENCH_RECOVERY_SECONDS (30), node 2 killed after
               BENCH_KILL_AFTER_SECONDS (10), BENCH_SLEEP_TASKS (60) sleep tasks running on it:
               kill -> first and last resumed attempt, lost tasks
@@ -281,6 +285,10 @@ run_scenario() {
     latency) bench latency --rate="$(steady_rate)" --seconds="${BENCH_LATENCY_SECONDS:-20}" ;;
     retry) bench retry --tasks="${BENCH_RETRY_TASKS:-5000}" ;;
     schedule) bench schedule ;;
+    workflow)
+      bench workflow --workflows="${BENCH_WORKFLOWS:-200}" --workflow-rate="${BENCH_WORKFLOW_RATE:-4}"
+      report_cpu_per_task workflow $((${BENCH_WORKFLOWS:-200} * 4)) "$nodes_cpu" "$db_cpu"
+      ;;
     recovery)
       STEADFAST_PORT_OFFSET=$OFFSET STEADFAST_RUN_DIR=$RUN_DIR bench recovery --rate="$(steady_rate)" \
         --seconds="${BENCH_RECOVERY_SECONDS:-30}" --kill-after-seconds="${BENCH_KILL_AFTER_SECONDS:-10}" \

@@ -2,8 +2,9 @@
 # The whole Steadfast mission in under two minutes, narrated: starts its own 3-node cluster,
 # submits a mix of tasks, kills a node while it runs some of them, and shows from the API how
 # every task still reaches an end: resumed attempts, retries with backoff, a circuit breaker
-# opening and closing, dead letters and a redrive. Stops its cluster on exit, also on Ctrl-C or
-# failure. Run with --help for the environment it reads.
+# opening and closing, dead letters and a redrive, a workflow resumed by redriving its failed
+# step. Stops its cluster on exit, also on Ctrl-C or failure. Run with --help for the
+# environment it reads.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -37,6 +38,13 @@ readonly JAVA_OPTS
 readonly SLEEP_TASKS=9 SLEEP_MS=10000 CHECKPOINT_MS=1000
 readonly NOOP_TASKS=6
 readonly KILL_AT_MS=3000 # kill once the watched task has checkpointed this much
+
+# The workflow: echo steps return what they were given, the results of their dependencies too.
+readonly SIGNUP_WORKFLOW='{"name": "signup", "steps": [
+  {"name": "create", "type": "echo", "payload": {"account": "acme"}},
+  {"name": "bill", "type": "flaky", "payload": {"failTimes": 1, "error": "permanent"}, "dependsOn": ["create"]},
+  {"name": "welcome", "type": "echo", "payload": {"mail": "welcome"}, "dependsOn": ["create"]},
+  {"name": "notify-sales", "type": "echo", "dependsOn": ["bill", "welcome"]}]}'
 
 usage() {
   cat <<EOF
@@ -610,6 +618,36 @@ def cmd_summary():
         sum(len(t["history"]) for t in ts), deferred))
 
 
+def cmd_workflow():
+    w = load_json("workflow")
+    say("workflow %s %s: %s" % (w["id"][:8], w["name"], w["status"]))
+    out("%-13s %-24s %-10s %-20s %s" % ("step", "state", "attempts", "depends on", "result / blocked by"))
+    for st in w["steps"]:
+        tail = json.dumps(st["result"], separators=(",", ":")) if st["result"] is not None else ""
+        if st["blockedBy"]:
+            tail = "blocked by " + ", ".join(st["blockedBy"])
+        attempts = "%d of %d" % (st["attempts"], st["maxAttempts"]) if st["taskId"] else "-"
+        out("%-13s %-24s %-10s %-20s %s" % (
+            st["name"], st["state"], attempts, ",".join(st["dependsOn"]) or "-", tail[:70]))
+
+
+def cmd_workflow_status(*statuses):
+    return 0 if load_json("workflow")["status"] in statuses else 1
+
+
+def cmd_workflow_step_task(step):
+    for st in load_json("workflow")["steps"]:
+        if st["name"] == step:
+            print(st["taskId"])
+
+
+def cmd_workflow_reads(step):
+    for st in load_json("workflow")["steps"]:
+        if st["name"] == step:
+            say("%s read what its dependencies returned (TaskContext.dependencyResults): %s" % (
+                step, ", ".join(sorted(st["result"]["dependencies"]))))
+
+
 def main(argv):
     name = "cmd_" + argv[1].replace("-", "_")
     return globals()[name](*argv[2:]) or 0
@@ -804,6 +842,28 @@ main() {
   fi
 
   # ---------------------------------------------------------------------------------------------
+  heading "A workflow: steps that wait for each other"
+  say "POST /api/v1/workflows: create the account; then bill it and send the welcome mail; then"
+  say "tell sales once both are done. Billing fails for good on its first attempt (flaky, permanent)."
+  api POST /workflows "$SIGNUP_WORKFLOW"
+  [[ $STATUS == 202 ]] || fail "the workflow submission answered HTTP $STATUS: $(head -c 300 "$TMP_DIR/body")"
+  local workflow
+  workflow=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$TMP_DIR/body")
+  wait_until 20 "the workflow to fail on its billing step" workflow_in FAILED
+  say "GET /api/v1/workflows/${workflow:0:8}...: billing is dead-lettered, so notify-sales never started;"
+  say "the rest ran:"
+  py workflow
+  local bill
+  bill=$(py workflow-step-task bill)
+  wait_until 20 "the billing step's dead letter to be filed" dead_letter_of "$bill"
+  say "POST /api/v1/dead-letters/${bill:0:8}.../retry: the usual redrive resumes the workflow."
+  api POST "/dead-letters/$bill/retry" ''
+  [[ $STATUS == 200 ]] || fail "the redrive answered HTTP $STATUS: $(head -c 300 "$TMP_DIR/body")"
+  wait_until 20 "the workflow to succeed" workflow_in SUCCEEDED
+  py workflow
+  py workflow-reads notify-sales
+
+  # ---------------------------------------------------------------------------------------------
   heading "Stats"
   fetch
   api GET /stats
@@ -830,6 +890,19 @@ fetched_one() {
   curl -s --noproxy '*' --max-time 3 -w '\n@@ %{http_code} %{url_effective}\n' "$READ_API/tasks/$id" \
     >"$TMP_DIR/fetched" || true
   py merge "$TMP_DIR/fetched" && py "$@"
+}
+
+# workflow_in STATUS...: reads the demo's workflow; succeeds if its status is one of them.
+workflow_in() {
+  api GET "/workflows/$workflow"
+  [[ $STATUS == 200 ]] || return 1
+  keep_body workflow
+  py workflow-status "$@"
+}
+
+dead_letter_of() {
+  api GET "/dead-letters/$1"
+  [[ $STATUS == 200 ]]
 }
 
 dead_letters_filed() {

@@ -21,6 +21,7 @@ import io.steadfast.http.RequestGuards;
 import io.steadfast.http.HttpServer;
 import io.steadfast.http.OpenApiRoutes;
 import io.steadfast.http.TaskRoutes;
+import io.steadfast.http.WorkflowRoutes;
 import io.steadfast.logging.LogFormat;
 import io.steadfast.membership.ClusterOverview;
 import io.steadfast.membership.Membership;
@@ -34,6 +35,9 @@ import io.steadfast.storage.JournalSchema;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskRuntime;
 import io.steadfast.task.TaskTypes;
+import io.steadfast.workflow.StepReports;
+import io.steadfast.workflow.WorkflowEntity;
+import io.steadfast.workflow.WorkflowSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -79,6 +83,7 @@ public final class Main {
       config = DatabaseKind.applyOverlay(ConfigFactory.load());
       types = TaskTypes.fromConfig(config, HandlerRegistry.load(config));
       RequestGuards.checkTokens(config);
+      WorkflowSettings.fromConfig(config);
       ensureSchema(config);
     } catch (ConfigException e) {
       log.error("configuration error: {}", e.getMessage());
@@ -139,7 +144,11 @@ public final class Main {
             config.getDuration("steadfast.task.passivate-terminal-after"),
             entry -> deadLetterQueue.askWithStatus(replyTo -> new DeadLetterQueue.File(entry, replyTo), askTimeout),
             breakers,
-            metrics));
+            metrics,
+            new StepReports(system)));
+    // Workflows: each step runs as one of the tasks above, and tells its workflow when it ends.
+    WorkflowSettings workflows = WorkflowSettings.fromConfig(config);
+    WorkflowEntity.init(system, workflows);
 
     // Membership: members whose process is gone are downed at once; this node watches that it
     // can serve tasks, and says so to /ready and the API.
@@ -170,7 +179,9 @@ public final class Main {
                     .routes(),
                 new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
                 new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
-                new ReadSideRoutes(figures, mapper, errors).routes())));
+                new ReadSideRoutes(figures, mapper, errors).routes(),
+                new WorkflowRoutes(system, types, workflows.maxSteps(), readSide.queries(), guards, mapper, errors,
+                    askTimeout).routes())));
     // The console's pages carry no data and are served without the token; the API they call is guarded.
     Route console = new ConsoleRoutes().routes();
     HttpServer.start(

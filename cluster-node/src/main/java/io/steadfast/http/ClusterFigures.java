@@ -43,7 +43,7 @@ public final class ClusterFigures {
         DeadLetterQueue.ref(system).ask(DeadLetterQueue.GetStats::new, askTimeout);
     return queries.stats().thenCombine(deadLetters, (view, dlq) -> new StatsView(
         view.totals(), view.rates(), view.byStatus(), view.byType(), view.failuresByErrorType(), view.throughput(),
-        breakers.stateCounts(types.names()), dlq, view.readSide()));
+        breakers.stateCounts(types.names()), dlq, view.readSide(), view.workflows()));
   }
 
   CompletionStage<ThroughputView> throughput(Duration window, Duration bucket) {

@@ -26,6 +26,8 @@ public final class OpenApiDocument {
       "openapi/circuit-breakers.json",
       "openapi/dead-letters.json",
       "openapi/dead-letter-views.json",
+      "openapi/workflows.json",
+      "openapi/workflow-views.json",
       "openapi/cluster.json",
       "openapi/console.json");
 

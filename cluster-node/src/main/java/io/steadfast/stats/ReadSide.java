@@ -49,6 +49,7 @@ public final class ReadSide {
           return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
         });
     TaskSummaryProjection.init(system, dataSource);
+    WorkflowSummaryProjection.init(system, dataSource);
     return new ReadSide(dataSource, queries);
   }
 

@@ -1,6 +1,9 @@
 package io.steadfast.stats;
 
 import io.steadfast.protocol.TaskStatus;
+import io.steadfast.protocol.WorkflowStatus;
+import io.steadfast.protocol.api.WorkflowPage;
+import io.steadfast.protocol.api.WorkflowSummary;
 import io.steadfast.protocol.api.ApiTime;
 import io.steadfast.protocol.api.StatsView;
 import io.steadfast.protocol.api.TaskPage;
@@ -24,7 +27,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
 
-/** What the API reads from the read side: task pages and the cluster's figures. */
+/** What the API reads from the read side: task and workflow pages, and the cluster's figures. */
 public final class ReadSideQueries {
   /** The totals every stats answer carries, zero when nothing happened yet. */
   static final List<String> TOTALS =
@@ -41,7 +44,7 @@ public final class ReadSideQueries {
     this.clock = clock;
   }
 
-  /** A page cursor: the last row's creation time and id, the listing's sort key. */
+  /** A page cursor: the last row's creation time and id (a task's or a workflow's), the listing's sort key. */
   public record Cursor(long createdAt, String taskId) {
     public static Cursor parse(String text) {
       int colon = text.indexOf(':');
@@ -139,6 +142,57 @@ public final class ReadSideQueries {
     });
   }
 
+
+  /** Newest first; {@code status} and {@code name} may be null. */
+  public CompletionStage<WorkflowPage> workflows(WorkflowStatus status, String name, int limit, Cursor after) {
+    return query(c -> {
+      StringBuilder sql = new StringBuilder(
+          "SELECT \"workflow_id\", \"name\", \"status\", \"steps\", \"steps_succeeded\", \"created_at\", "
+              + "\"updated_at\" FROM \"workflow_summary\" WHERE 1 = 1");
+      List<Object> values = new ArrayList<>();
+      if (status != null) {
+        sql.append(" AND \"status\" = ?");
+        values.add(status.name());
+      }
+      if (name != null) {
+        sql.append(" AND \"name\" = ?");
+        values.add(name);
+      }
+      if (after != null) {
+        sql.append(" AND (\"created_at\" < ? OR (\"created_at\" = ? AND \"workflow_id\" < ?))");
+        values.add(after.createdAt());
+        values.add(after.createdAt());
+        values.add(after.taskId());
+      }
+      sql.append(" ORDER BY \"created_at\" DESC, \"workflow_id\" DESC LIMIT ?");
+      values.add(limit + 1);
+      List<WorkflowSummary> workflows = new ArrayList<>();
+      List<Cursor> cursors = new ArrayList<>();
+      try (PreparedStatement statement = prepare(c, sql.toString(), values); ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          workflows.add(new WorkflowSummary(rows.getString(1), rows.getString(2),
+              WorkflowStatus.valueOf(rows.getString(3)), rows.getInt(4), rows.getInt(5), time(rows.getLong(6)),
+              time(rows.getLong(7))));
+          cursors.add(new Cursor(rows.getLong(6), rows.getString(1)));
+        }
+      }
+      if (workflows.size() <= limit) return new WorkflowPage(workflows, null);
+      return new WorkflowPage(workflows.subList(0, limit), cursors.get(limit - 1).toString());
+    });
+  }
+
+  /** Workflows per status, every status listed. */
+  private static Map<String, Long> workflowsByStatus(Connection c) throws SQLException {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (WorkflowStatus status : WorkflowStatus.values()) counts.put(status.name(), 0L);
+    try (PreparedStatement statement =
+            c.prepareStatement("SELECT \"status\", COUNT(*) FROM \"workflow_summary\" GROUP BY \"status\"");
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) counts.put(rows.getString(1), rows.getLong(2));
+    }
+    return counts;
+  }
+
   /** Everything but the breakers and dead letters, which the caller asks their owners for. */
   public CompletionStage<StatsView> stats() {
     return query(c -> {
@@ -180,7 +234,8 @@ public final class ReadSideQueries {
       Map<String, Double> throughput = new LinkedHashMap<>();
       throughput.put("lastMinutePerSecond", endedSince(c, now - 60_000) / 60.0);
       throughput.put("last5MinutesPerSecond", endedSince(c, now - 300_000) / 300.0);
-      return new StatsView(totals, rates(totals), byStatus, byType, errors, throughput, null, null, lag(c, now));
+      return new StatsView(totals, rates(totals), byStatus, byType, errors, throughput, null, null, lag(c, now),
+          workflowsByStatus(c));
     });
   }
 

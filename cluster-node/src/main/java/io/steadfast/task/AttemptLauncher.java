@@ -62,6 +62,7 @@ final class AttemptLauncher {
             attempt,
             state.lastAttempt().startedAt().plusMillis(timeoutMs),
             state.checkpoint(),
+            state.spec().step() == null ? java.util.Map.of() : state.spec().step().dependencyResults(),
             cancelled::get,
             checkpointer(attempt));
     CompletionStage<AttemptResult> outcome =

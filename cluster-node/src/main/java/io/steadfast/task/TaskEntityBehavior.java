@@ -223,7 +223,10 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
     timers.cancel(WAKE_TIMER);
     return Effect()
         .persist(new Cancelled(now()))
-        .thenRun(cancelled -> scheduleIdlePassivation())
+        .thenRun(cancelled -> {
+          scheduleIdlePassivation();
+          reportStep(cancelled);
+        })
         .thenReply(cancel.replyTo(), cancelled -> new CancelAccepted(cancelled.toView()));
   }
 
@@ -234,7 +237,10 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
     timers.cancel(IDLE_TIMER);
     return Effect()
         .persist(new Redriven(redrive.retryPolicy(), now()))
-        .thenRun(this::scheduleWake)
+        .thenRun(redriven -> {
+          scheduleWake(redriven);
+          reportStep(redriven);
+        })
         .thenReply(redrive.replyTo(), redriven -> new RedriveAccepted(redriven.toView()));
   }
 
@@ -320,7 +326,14 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
     if (!state.isRunning(attempt)) return Effect().stop().thenNoReply();
     launcher.ended();
     Event end = TaskLifecycle.afterHandOff(state, result, runtime.nodeName(), now());
-    return Effect().persist(end).thenRun(this::countAttempt).thenStop().thenNoReply();
+    return Effect()
+        .persist(end)
+        .thenRun(ended -> {
+          countAttempt(ended);
+          if (ended.status().isTerminal()) reportStep(ended);
+        })
+        .thenStop()
+        .thenNoReply();
   }
 
   private ReplyEffect<Event, State> attemptTimedOut(State state, AttemptTimedOut timedOut) {
@@ -355,8 +368,17 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
             }
             default -> scheduleIdlePassivation();
           }
+          if (ended.status().isTerminal()) reportStep(ended);
         })
         .thenNoReply();
+  }
+
+  /**
+   * A step's end (or redrive) is told to its workflow at once; the workflow also asks its steps
+   * itself, so a word lost with a node costs time, never the step.
+   */
+  private void reportStep(State state) {
+    if (state.spec().step() != null) runtime.steps().report(state.spec().step(), state.toView());
   }
 
   private ReplyEffect<Event, State> recordCheckpoint(State state, RecordCheckpoint checkpoint) {

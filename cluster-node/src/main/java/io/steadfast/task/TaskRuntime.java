@@ -19,6 +19,7 @@ import org.apache.pekko.Done;
  * @param deadLetters where dead-lettered tasks are filed
  * @param breakers each task type's circuit breaker
  * @param metrics what the entity counts (submissions, attempts, dead letters)
+ * @param steps told when a workflow step's task ends or is redriven
  */
 public record TaskRuntime(
     TaskTypes types,
@@ -30,7 +31,16 @@ public record TaskRuntime(
     Duration passivateTerminalAfter,
     DeadLetterFiler deadLetters,
     Breakers breakers,
-    TaskMetrics metrics) {
+    TaskMetrics metrics,
+    StepLink.Reporter steps) {
+
+  /** A node without workflows. */
+  public TaskRuntime(
+      TaskTypes types, Bulkheads bulkheads, String nodeName, Clock clock, RandomGenerator random, int snapshotEvery,
+      Duration passivateTerminalAfter, DeadLetterFiler deadLetters, Breakers breakers, TaskMetrics metrics) {
+    this(types, bulkheads, nodeName, clock, random, snapshotEvery, passivateTerminalAfter, deadLetters, breakers,
+        metrics, StepLink.Reporter.NONE);
+  }
 
   /** Hands a dead letter to the queue; completes when the queue has it in its journal. */
   @FunctionalInterface

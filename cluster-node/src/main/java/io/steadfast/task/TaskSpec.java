@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param idempotencyKey may be null
  * @param priority 0 (lowest) to 9 (most urgent): orders the wait for a bulkhead slot
  * @param runAt no attempt before this time; null to run at once
+ * @param step the workflow step this task is, or null for a task submitted on its own
  */
 public record TaskSpec(
     String type,
@@ -24,8 +25,16 @@ public record TaskSpec(
     RetryPolicy retryPolicy,
     long attemptTimeoutMs,
     int priority,
-    Instant runAt)
+    Instant runAt,
+    StepLink step)
     implements CborSerializable {
+
+  /** A task submitted on its own, not as a workflow's step. */
+  public TaskSpec(
+      String type, JsonNode payload, String idempotencyKey, RetryPolicy retryPolicy, long attemptTimeoutMs,
+      int priority, Instant runAt) {
+    this(type, payload, idempotencyKey, retryPolicy, attemptTimeoutMs, priority, runAt, null);
+  }
 
   public static final int MIN_PRIORITY = 0;
   public static final int MAX_PRIORITY = 9;
@@ -52,7 +61,12 @@ public record TaskSpec(
 
   /** The same task under another retry policy (a redrive may bring one). */
   public TaskSpec withRetryPolicy(RetryPolicy policy) {
-    return new TaskSpec(type, payload, idempotencyKey, policy, attemptTimeoutMs, priority, runAt);
+    return new TaskSpec(type, payload, idempotencyKey, policy, attemptTimeoutMs, priority, runAt, step);
+  }
+
+  /** The same task as step {@code link} of a workflow. */
+  public TaskSpec asStep(StepLink link) {
+    return new TaskSpec(type, payload, idempotencyKey, retryPolicy, attemptTimeoutMs, priority, runAt, link);
   }
 
   /**

@@ -74,6 +74,20 @@ CREATE TABLE IF NOT EXISTS PUBLIC."task_counter" (
     PRIMARY KEY("slice", "type", "name")
 );
 
+-- The read side's workflow listing: one row per workflow (io.steadfast.stats.WorkflowSummaryHandler).
+CREATE TABLE IF NOT EXISTS PUBLIC."workflow_summary" (
+    "workflow_id" VARCHAR(64) NOT NULL PRIMARY KEY,
+    "name" VARCHAR(200) NOT NULL,
+    "status" VARCHAR(20) NOT NULL,
+    "steps" INTEGER NOT NULL,
+    "steps_succeeded" INTEGER NOT NULL,
+    "created_at" BIGINT NOT NULL,
+    "updated_at" BIGINT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS "workflow_summary_created_idx" ON PUBLIC."workflow_summary" ("created_at", "workflow_id");
+CREATE INDEX IF NOT EXISTS "workflow_summary_status_idx" ON PUBLIC."workflow_summary" ("status", "created_at");
+
 -- The read side's offsets (pekko-projection-jdbc, H2 dialect): created here, before any node
 -- starts its actors, rather than by each node's projection at the same moment.
 CREATE TABLE IF NOT EXISTS PUBLIC."pekko_projection_offset_store" (

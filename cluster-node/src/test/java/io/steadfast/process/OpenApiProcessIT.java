@@ -40,6 +40,11 @@ class OpenApiProcessIT {
       "{\"type\":\"noop\",\"payload\":{\"to\":\"a@example.com\"},\"idempotencyKey\":\"openapi-contract\","
           + "\"priority\":7,\"delayMs\":600000,\"attemptTimeoutMs\":30000,"
           + "\"retryPolicy\":{\"strategy\":\"exponential\",\"initialBackoffMs\":500,\"maxRetries\":5,\"jitter\":\"full\"}}";
+  /** A workflow whose first step sleeps long enough to be cancelled while it runs. */
+  private static final String WORKFLOW =
+      "{\"name\":\"openapi\",\"idempotencyKey\":\"openapi-workflow\",\"steps\":["
+          + "{\"name\":\"wait\",\"type\":\"sleep\",\"payload\":{\"durationMs\":600000}},"
+          + "{\"name\":\"after\",\"type\":\"noop\",\"dependsOn\":[\"wait\"],\"retryPolicy\":{\"maxAttempts\":2}}]}";
   /** Past the API's 1 MiB body limit (steadfast.http.max-request-bytes). */
   private static final String TOO_LARGE =
       "{\"type\":\"noop\",\"payload\":{\"pad\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}}";
@@ -83,8 +88,8 @@ class OpenApiProcessIT {
   }
 
   /**
-   * The routes the nodes serve, as TaskRoutes, CircuitBreakerRoutes, DeadLetterRoutes and
-   * OpenApiRoutes declare them, each with the requests that exercise it, in an order that leaves
+   * The routes the nodes serve, as TaskRoutes, WorkflowRoutes, CircuitBreakerRoutes,
+   * DeadLetterRoutes and OpenApiRoutes declare them, each with the requests that exercise it, in an order that leaves
    * each call what it needs (the dead letter is redriven last).
    */
   private List<Call> routeTable() {
@@ -94,6 +99,9 @@ class OpenApiProcessIT {
     String deadLetter = "/api/v1/dead-letters/" + deadLetterId;
     String unknownDeadLetter = "/api/v1/dead-letters/" + UUID.randomUUID();
     String otherSubmission = SUBMISSION.replace("a@example.com", "b@example.com");
+    String workflow = "/api/v1/workflows/" + io.steadfast.workflow.WorkflowGraph.workflowIdFor("openapi-workflow");
+    String cyclic = "{\"name\":\"cyclic\",\"steps\":[{\"name\":\"a\",\"type\":\"noop\",\"dependsOn\":[\"b\"]},"
+        + "{\"name\":\"b\",\"type\":\"noop\",\"dependsOn\":[\"a\"]}]}";
     return List.of(
         new Call("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", null, 200),
 
@@ -122,6 +130,19 @@ class OpenApiProcessIT {
         new Call("POST", "/api/v1/tasks/{id}/cancel", task + "/cancel", null, 200),
         new Call("POST", "/api/v1/tasks/{id}/cancel", task + "/cancel", null, 409),
         new Call("POST", "/api/v1/tasks/{id}/cancel", "/api/v1/tasks/not-a-task/cancel", null, 404),
+
+        new Call("POST", "/api/v1/workflows", "/api/v1/workflows", WORKFLOW, 202),
+        new Call("POST", "/api/v1/workflows", "/api/v1/workflows", WORKFLOW, 200),
+        new Call("POST", "/api/v1/workflows", "/api/v1/workflows", WORKFLOW.replace("600000", "600001"), 409),
+        new Call("POST", "/api/v1/workflows", "/api/v1/workflows", cyclic, 400),
+        new Call("POST", "/api/v1/workflows", "/api/v1/workflows", TOO_LARGE, 413),
+        new Call("GET", "/api/v1/workflows", "/api/v1/workflows?limit=5", null, 200),
+        new Call("GET", "/api/v1/workflows", "/api/v1/workflows?status=LOST", null, 400),
+        new Call("GET", "/api/v1/workflows/{id}", workflow, null, 200),
+        new Call("GET", "/api/v1/workflows/{id}", "/api/v1/workflows/" + UUID.randomUUID(), null, 404),
+        new Call("POST", "/api/v1/workflows/{id}/cancel", workflow + "/cancel", null, 200),
+        new Call("POST", "/api/v1/workflows/{id}/cancel", workflow + "/cancel", null, 409),
+        new Call("POST", "/api/v1/workflows/{id}/cancel", "/api/v1/workflows/not-a-workflow/cancel", null, 404),
 
         new Call("GET", "/api/v1/circuit-breakers", "/api/v1/circuit-breakers", null, 200),
         new Call("GET", "/api/v1/circuit-breakers/{type}", breaker, null, 200),

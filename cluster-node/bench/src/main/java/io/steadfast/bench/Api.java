@@ -76,12 +76,17 @@ final class Api {
    * harmless (the second answer is 200 with the same task).
    */
   CompletableFuture<String> submit(ObjectNode body, int salt) {
-    return submit(body.toString(), salt, 1);
+    return submit("/api/v1/tasks", body.toString(), salt, 1);
   }
 
-  private CompletableFuture<String> submit(String body, int salt, int tries) {
+  /** As {@link #submit}, for a workflow ({@code POST /api/v1/workflows}); completes with its id. */
+  CompletableFuture<String> submitWorkflow(ObjectNode body, int salt) {
+    return submit("/api/v1/workflows", body.toString(), salt, 1);
+  }
+
+  private CompletableFuture<String> submit(String path, String body, int salt, int tries) {
     HttpRequest request =
-        HttpRequest.newBuilder(node(salt).resolve("/api/v1/tasks"))
+        HttpRequest.newBuilder(node(salt).resolve(path))
             .timeout(Duration.ofSeconds(30))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -101,7 +106,7 @@ final class Api {
           long delayMs = error == null ? retryAfterMs(response) : DEFAULT_RETRY_AFTER_MS;
           Executor later = CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS, executor);
           // The next node: a node that cannot answer now should not get the same request again.
-          return CompletableFuture.supplyAsync(() -> body, later).thenCompose(b -> submit(b, salt + 1, tries + 1));
+          return CompletableFuture.supplyAsync(() -> body, later).thenCompose(b -> submit(path, b, salt + 1, tries + 1));
         })
         .thenCompose(next -> next);
   }
@@ -191,8 +196,17 @@ final class Api {
 
   /** The task's view, or null if the node did not answer 200 (e.g. while its shard moves). */
   CompletableFuture<JsonNode> task(String id, int salt) {
+    return view("/api/v1/tasks/" + id, salt);
+  }
+
+  /** The workflow's view, or null if the node did not answer 200. */
+  CompletableFuture<JsonNode> workflow(String id, int salt) {
+    return view("/api/v1/workflows/" + id, salt);
+  }
+
+  private CompletableFuture<JsonNode> view(String path, int salt) {
     HttpRequest request =
-        HttpRequest.newBuilder(node(salt).resolve("/api/v1/tasks/" + id)).timeout(Duration.ofSeconds(30)).build();
+        HttpRequest.newBuilder(node(salt).resolve(path)).timeout(Duration.ofSeconds(30)).build();
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .handle((response, error) -> {
           if (error != null || response.statusCode() != 200) return null;

@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <pre>
  * java -cp "cluster-node/target/cluster-node.jar:cluster-node/target/lib/*" io.steadfast.bench.Bench \
- *     throughput|batch|latency|retry|recovery|resources|schedule [--name=value ...]
+ *     throughput|batch|latency|retry|recovery|resources|schedule|workflow [--name=value ...]
  * </pre>
  *
  * Options (defaults in brackets): --port-offset [500], --db (resources: the cluster's store, h2 or
@@ -21,7 +21,9 @@ import java.util.List;
  * --batch-size (batch: tasks per POST /api/v1/tasks/batch) [100], --batches-in-flight (batch) [4],
  * --rate (tasks/s; 0 = measure the peak with a short throughput run and take half) [0],
  * --seconds [20], --kill-after-seconds [10], --sleep-tasks [60], --bound-seconds [600],
- * --passivate-after-seconds [30], --cluster-script (recovery), --run-id [time], --results (a file
+ * --passivate-after-seconds [30], --cluster-script (recovery), --workflows (workflow: diamonds of
+ * four steps) [200], --workflow-rate (workflow: diamonds submitted per second) [4], --run-id [time],
+ * --results (a file
  * the result lines are appended to as well).
  * Figures go to standard output as {@code BENCH <name> <value> <unit>}; nothing asserts a time.
  */
@@ -30,7 +32,8 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: Bench throughput|batch|latency|retry|recovery|resources|schedule [--name=value ...]");
+      System.err.println(
+          "usage: Bench throughput|batch|latency|retry|recovery|resources|schedule|workflow [--name=value ...]");
       System.exit(2);
     }
     String scenario = args[0];
@@ -73,6 +76,8 @@ public final class Bench {
           inFlight, runId,
           Duration.ofSeconds(options.integer("passivate-after-seconds", 30)));
       case "schedule" -> Schedule.run(everyNode, runId, Duration.ofMinutes(2));
+      case "workflow" -> Workflows.run(everyNode, offset, options.text("db", "h2"), options.integer("workflows", 200),
+          options.decimal("workflow-rate", 4), bound, runId);
       default -> {
         System.err.println("unknown scenario '" + scenario + "'");
         System.exit(2);

@@ -42,11 +42,16 @@ final class Journal {
 
   /** Rows of the tasks {@code ids}, per event manifest (the event's class). */
   static Map<String, Long> taskRowsByEvent(Connection db, List<String> ids) throws SQLException {
+    return rowsByEvent(db, ids.stream().map(id -> "Task|" + id).toList());
+  }
+
+  /** Rows of the entities {@code persistenceIds} ({@code Task|id}, {@code Workflow|id}), per event manifest. */
+  static Map<String, Long> rowsByEvent(Connection db, List<String> persistenceIds) throws SQLException {
     Map<String, Long> rows = new TreeMap<>();
     try (PreparedStatement query = db.prepareStatement(
         "SELECT \"event_ser_manifest\", COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ANY(?)"
             + " GROUP BY \"event_ser_manifest\"")) {
-      query.setObject(1, ids.stream().map(id -> "Task|" + id).toArray(String[]::new));
+      query.setObject(1, persistenceIds.toArray(String[]::new));
       try (ResultSet result = query.executeQuery()) {
         while (result.next()) {
           String manifest = result.getString(1);

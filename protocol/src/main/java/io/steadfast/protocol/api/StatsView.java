@@ -14,6 +14,7 @@ import java.util.Map;
  * @param byType the totals and statuses of each task type
  * @param failuresByErrorType failed attempts per error type
  * @param throughput tasks ended per second over the last minute and the last five
+ * @param workflows workflows per status (RUNNING, SUCCEEDED, FAILED, CANCELLED)
  */
 public record StatsView(
     Map<String, Long> totals,
@@ -24,7 +25,8 @@ public record StatsView(
     Map<String, Double> throughput,
     Map<String, Long> circuitBreakers,
     DeadLetterStats deadLetters,
-    ReadSideLag readSide) {
+    ReadSideLag readSide,
+    Map<String, Long> workflows) {
 
   public record TypeStats(Map<String, Long> totals, Map<String, Long> byStatus) {}
 
