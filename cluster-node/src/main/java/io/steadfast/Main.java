@@ -22,6 +22,7 @@ import io.steadfast.membership.Membership;
 import io.steadfast.membership.Serving;
 import io.steadfast.metrics.MetricsRoutes;
 import io.steadfast.metrics.NodeMetrics;
+import io.steadfast.ratelimit.RateLimits;
 import io.steadfast.stats.ReadSide;
 import io.steadfast.storage.DatabaseKind;
 import io.steadfast.storage.JournalSchema;
@@ -116,6 +117,8 @@ public final class Main {
     CircuitBreakers breakers =
         CircuitBreakers.start(system, types.names(), types::breakerSettings, nodeName, askTimeout);
 
+    RateLimits rateLimits = RateLimits.start(system, types.rateLimits(), nodeName, askTimeout);
+
     // This node's bulkheads and metrics, then the task entities that run behind and count into them.
     Bulkheads bulkheads = Bulkheads.start(system, types.bulkheads());
     NodeMetrics metrics = NodeMetrics.forNode(system, types.names(), bulkheads, breakers,
@@ -132,7 +135,8 @@ public final class Main {
             config.getDuration("steadfast.task.passivate-terminal-after"),
             entry -> deadLetterQueue.askWithStatus(replyTo -> new DeadLetterQueue.File(entry, replyTo), askTimeout),
             breakers,
-            metrics));
+            metrics,
+            rateLimits));
 
     // Membership: members whose process is gone are downed at once; this node watches that it
     // can serve tasks, and says so to /ready and the API.
@@ -154,7 +158,8 @@ public final class Main {
             errors.whileServing(Serving.get(system), () -> Directives.concat(
                 new TaskRoutes(system, types, admission, guards, mapper, errors, askTimeout, TaskRoutes.maxBatchSize(config))
                     .routes(),
-                new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
+                new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout,
+                    config.getBoolean(CircuitBreakerRoutes.DRILL_KEY)).routes(),
                 new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
                 new ReadSideRoutes(system, readSide.queries(), types, breakers, mapper, errors, askTimeout).routes())));
     HttpServer.start(

@@ -3,6 +3,7 @@ package io.steadfast.task;
 import io.steadfast.breaker.Breakers;
 import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.execution.Bulkheads;
+import io.steadfast.ratelimit.RatePermits;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -19,6 +20,7 @@ import org.apache.pekko.Done;
  * @param deadLetters where dead-lettered tasks are filed
  * @param breakers each task type's circuit breaker
  * @param metrics what the entity counts (submissions, attempts, dead letters)
+ * @param ratePermits each rate-limited type's permits on this node
  */
 public record TaskRuntime(
     TaskTypes types,
@@ -30,7 +32,8 @@ public record TaskRuntime(
     Duration passivateTerminalAfter,
     DeadLetterFiler deadLetters,
     Breakers breakers,
-    TaskMetrics metrics) {
+    TaskMetrics metrics,
+    RatePermits ratePermits) {
 
   /** Hands a dead letter to the queue; completes when the queue has it in its journal. */
   @FunctionalInterface
