@@ -12,7 +12,9 @@ import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.http.ApiErrors;
 import io.steadfast.http.CircuitBreakerRoutes;
 import io.steadfast.http.DeadLetterRoutes;
+import io.steadfast.http.RateLimitRoutes;
 import io.steadfast.http.ReadSideRoutes;
+import io.steadfast.http.ScheduleRoutes;
 import io.steadfast.http.RequestGuards;
 import io.steadfast.http.HttpServer;
 import io.steadfast.http.OpenApiRoutes;
@@ -23,6 +25,7 @@ import io.steadfast.membership.Serving;
 import io.steadfast.metrics.MetricsRoutes;
 import io.steadfast.metrics.NodeMetrics;
 import io.steadfast.ratelimit.RateLimits;
+import io.steadfast.schedule.Schedules;
 import io.steadfast.stats.ReadSide;
 import io.steadfast.storage.DatabaseKind;
 import io.steadfast.storage.JournalSchema;
@@ -138,6 +141,10 @@ public final class Main {
             metrics,
             rateLimits));
 
+    // Schedules submit tasks, so they start after them.
+    Schedules schedules = Schedules.start(
+        system, config.getDuration("steadfast.schedules.on-time-window"), nodeName, askTimeout);
+
     // Membership: members whose process is gone are downed at once; this node watches that it
     // can serve tasks, and says so to /ready and the API.
     Membership.start(system, TaskEntity.ENTITY_KEY.name());
@@ -161,6 +168,8 @@ public final class Main {
                 new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout,
                     config.getBoolean(CircuitBreakerRoutes.DRILL_KEY)).routes(),
                 new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
+                new ScheduleRoutes(system, schedules, types, guards, mapper, errors, askTimeout).routes(),
+                new RateLimitRoutes(rateLimits, mapper, errors).routes(),
                 new ReadSideRoutes(system, readSide.queries(), types, breakers, mapper, errors, askTimeout).routes())));
     HttpServer.start(
             system,
