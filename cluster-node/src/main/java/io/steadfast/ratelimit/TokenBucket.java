@@ -19,7 +19,7 @@ record TokenBucket(double tokens, Instant at) {
     return new TokenBucket(0, now);
   }
 
-  /** What a lease came to. {@code retryIn}: when a full lease's worth will be there, if this one was short. */
+  /** What a lease came to. {@code retryIn}: when what it fell short of (at most a lease's worth) will be there. */
   record Lease(int granted, TokenBucket after, Duration retryIn) {}
 
   TokenBucket refilled(Instant now, RateLimit limit) {

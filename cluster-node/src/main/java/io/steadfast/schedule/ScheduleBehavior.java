@@ -255,7 +255,10 @@ final class ScheduleBehavior extends EventSourcedBehaviorWithEnforcedReplies<Com
     List<Event> events = new ArrayList<>();
     Instant now = now();
     if (fire.skippedBefore() > 0) {
-      events.add(new TicksSkipped(fire.tick(), fire.skippedBefore(), "late: only the latest due tick runs", now));
+      String why = fire.catchUp()
+          ? "missed while the schedule could not fire: one run stands for them (catch-up RUN_ONCE)"
+          : "late: only the latest due tick runs";
+      events.add(new TicksSkipped(fire.tick(), fire.skippedBefore(), why, now));
     }
     if (submitted.task().conflict()) {
       events.add(new TicksSkipped(fire.tick(), 1, "its key was used by an earlier schedule with this id", now));

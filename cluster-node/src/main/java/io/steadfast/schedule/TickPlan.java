@@ -8,11 +8,11 @@ import java.util.Optional;
  * What a schedule does next, decided from the last tick it dealt with and the time: pure, so that
  * the rules read in one place and tests fix the clock.
  *
- * <p>The ticks due are those after {@code cursor} up to now. The latest of them fires if it is at
- * most {@code onTime} old: the schedule is just late (its node died and it started again
- * elsewhere, or a timer ran late), and the ticks before it are skipped, not run in a burst. A
- * latest tick older than that was missed (the cluster was down): the catch-up policy either
- * skips them all or fires the latest once.
+ * <p>The ticks due are those after {@code cursor} up to now. Those more than {@code onTime} old
+ * were missed (the schedule could not fire: the cluster was down, or its node died and it took
+ * that long to start elsewhere): the catch-up policy either skips them or fires the latest of
+ * them once. The others are only late: the latest of them fires, and those before it are
+ * skipped rather than run in a burst.
  */
 final class TickPlan {
   private TickPlan() {}
@@ -33,19 +33,30 @@ final class TickPlan {
   record WaitUntil(Instant at) implements Decision {}
 
   static Decision decide(CronSchedule schedule, ScheduleSpec.CatchUp catchUp, Instant cursor, Instant now, Duration onTime) {
-    Instant latest = null;
-    int due = 0;
-    for (Optional<Instant> tick = schedule.nextAfter(cursor); tick.isPresent() && !tick.get().isAfter(now);
-        tick = schedule.nextAfter(latest)) {
-      latest = tick.get();
-      due++;
+    Instant missedSince = now.minus(onTime);
+    Instant latestMissed = null;
+    Instant latestLate = null;
+    int missed = 0;
+    int late = 0;
+    Instant from = cursor;
+    for (Optional<Instant> tick = schedule.nextAfter(from); tick.isPresent() && !tick.get().isAfter(now);
+        tick = schedule.nextAfter(from)) {
+      from = tick.get();
+      if (from.isBefore(missedSince)) {
+        latestMissed = from;
+        missed++;
+      } else {
+        latestLate = from;
+        late++;
+      }
     }
-    if (latest == null) return new WaitUntil(schedule.nextAfter(now).orElse(null));
-    boolean onTimeStill = Duration.between(latest, now).compareTo(onTime) <= 0;
-    if (onTimeStill) return new Fire(latest, false, due - 1);
-    return switch (catchUp) {
-      case RUN_ONCE -> new Fire(latest, true, due - 1);
-      case SKIP -> new SkipMissed(latest, due);
-    };
+    if (latestMissed != null) {
+      return switch (catchUp) {
+        case RUN_ONCE -> new Fire(latestMissed, true, missed - 1);
+        case SKIP -> new SkipMissed(latestMissed, missed);
+      };
+    }
+    if (latestLate != null) return new Fire(latestLate, false, late - 1);
+    return new WaitUntil(schedule.nextAfter(now).orElse(null));
   }
 }
