@@ -17,7 +17,7 @@ readonly CLUSTER_SH=$SCRIPT_DIR/cluster.sh
 # (its memory peaks are reported after the last scenario), latency and recovery take half the
 # peak that throughput measured, recovery kills a node (restarted after it), and jmh runs once
 # the cluster is stopped.
-readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule recovery jmh)
+readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule recovery ratelimit jmh)
 
 readonly OFFSET=${BENCH_PORT_OFFSET:-500}
 RUN_DIR=${BENCH_RUN_DIR:-$CHECKOUT/run/bench}
@@ -54,6 +54,10 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
   recovery    the latency load for BENCH_RECOVERY_SECONDS (30), node 2 killed after
               BENCH_KILL_AFTER_SECONDS (10), BENCH_SLEEP_TASKS (60) sleep tasks running on it:
               kill -> first and last resumed attempt, lost tasks
+  ratelimit   BENCH_RATELIMIT_TASKS tasks (1000) of type limited, rate-limited to BENCH_RATELIMIT_PER_SECOND
+              (20) for the whole cluster, submitted at once: attempts/s in every whole 5-s window
+              (min, max, worst deviation from the limit); then the same with the node hosting the
+              limiter killed BENCH_RATELIMIT_KILL_AFTER_SECONDS (15) in (started again after it)
   jmh         JMH: what an attempt pays for its circuit breaker (BENCH_JMH_ARGS, default
               "-wi 3 -i 5 -f 1 -w 1s -r 1s")
 
@@ -94,6 +98,10 @@ cluster() {
 
 node_opts() {
   local opts=$NODE_OPTS
+  # The rate-limited type of the ratelimit scenario (the others never submit it).
+  opts+=" -Dsteadfast.task-types.limited.handler=noop"
+  opts+=" -Dsteadfast.task-types.limited.rate-limit.permits=${BENCH_RATELIMIT_PER_SECOND:-20}"
+  opts+=" -Dsteadfast.task-types.limited.rate-limit.per=1s"
   if [[ $FLAKY_BREAKER == relaxed ]]; then
     opts+=" -Dsteadfast.task-types.flaky.circuit-breaker.failure-threshold=1000"
     opts+=" -Dsteadfast.task-types.flaky.circuit-breaker.failure-rate-threshold=0"
@@ -277,6 +285,12 @@ run_scenario() {
       cluster start-node 2
       ;;
     resources) bench resources --tasks="${BENCH_RESOURCE_TASKS:-2000}" ;;
+    ratelimit)
+      STEADFAST_PORT_OFFSET=$OFFSET STEADFAST_RUN_DIR=$RUN_DIR bench ratelimit --tasks="${BENCH_RATELIMIT_TASKS:-1000}" \
+        --kill-after-seconds="${BENCH_RATELIMIT_KILL_AFTER_SECONDS:-15}" --cluster-script="$CLUSTER_SH"
+      # Back to three nodes for what follows (start-node only waits for a node that runs).
+      for node in 1 2 3; do cluster start-node "$node"; done
+      ;;
     jmh) run_jmh ;;
   esac
 }

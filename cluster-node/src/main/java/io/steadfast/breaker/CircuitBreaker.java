@@ -1,5 +1,6 @@
 package io.steadfast.breaker;
 
+import io.steadfast.sharding.PinnedShardAllocation;
 import io.steadfast.storage.JournalFailures;
 import io.steadfast.protocol.CborSerializable;
 import io.steadfast.protocol.api.ApiTime;

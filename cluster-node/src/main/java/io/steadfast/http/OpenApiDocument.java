@@ -26,7 +26,9 @@ public final class OpenApiDocument {
       "openapi/circuit-breakers.json",
       "openapi/dead-letters.json",
       "openapi/dead-letter-views.json",
-      "openapi/cluster.json");
+      "openapi/cluster.json",
+      "openapi/schedules.json",
+      "openapi/rate-limits.json");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -70,6 +70,8 @@ final class ScheduleBehavior extends EventSourcedBehaviorWithEnforcedReplies<Com
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   /** A tick is being fired (its overlap check or submission is on its way): other Ticks wait. */
   private boolean firing;
+  /** Due ticks at or before this were missed while the schedule was not running: see {@link TickPlan}. */
+  private Instant missedBefore;
 
   ScheduleBehavior(
       String id, ActorContext<Command> context, TimerScheduler<Command> timers, ScheduleRuntime runtime,
@@ -108,6 +110,7 @@ final class ScheduleBehavior extends EventSourcedBehaviorWithEnforcedReplies<Com
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
+          missedBefore = TickPlan.missedBefore(now(), runtime.onTimeWindow());
           if (state.exists()) context.getSelf().tell(Tick.INSTANCE);
           else if (state.spec() != null) passivate(); // deleted
         })
@@ -203,7 +206,7 @@ final class ScheduleBehavior extends EventSourcedBehaviorWithEnforcedReplies<Com
     if (firing || state.status() != Status.ACTIVE) return Effect().noReply();
     Instant now = now();
     TickPlan.Decision decision =
-        TickPlan.decide(state.spec().schedule(), state.spec().catchUp(), state.cursor(), now, runtime.onTimeWindow());
+        TickPlan.decide(state.spec().schedule(), state.spec().catchUp(), state.cursor(), now, missedBefore);
     if (decision instanceof TickPlan.WaitUntil wait) {
       if (wait.at() != null) timers.startSingleTimer(TICK_TIMER, Tick.INSTANCE, Duration.between(now, wait.at()));
       return Effect().noReply();

@@ -4,6 +4,7 @@ import io.steadfast.protocol.CborSerializable;
 import io.steadfast.protocol.api.ApiTime;
 import io.steadfast.protocol.api.ScheduleView;
 import io.steadfast.protocol.api.TaskView;
+import io.steadfast.sharding.PinnedShardAllocation;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,8 +41,10 @@ public final class ScheduleEntity {
   private ScheduleEntity() {}
 
   public static void init(ActorSystem<?> system, ScheduleRuntime runtime) {
+    // Pinned: a schedule moved for balance would stop firing for as long as its hand-off takes.
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, entity -> create(entity.getEntityId(), runtime, entity.getShard())));
+        .init(Entity.of(ENTITY_KEY, entity -> create(entity.getEntityId(), runtime, entity.getShard()))
+            .withAllocationStrategy(new PinnedShardAllocation()));
   }
 
   public static EntityRef<Command> ref(ActorSystem<?> system, String id) {

@@ -10,8 +10,8 @@ import java.util.concurrent.CompletionStage;
  * What a schedule needs from its node: the tasks it submits to, time (injected so that tests
  * control it), and how late a tick may still fire.
  *
- * @param onTimeWindow a due tick at most this old fires (the schedule is just late, e.g. its node
- *     died); an older one was missed, and the catch-up policy decides
+ * @param onTimeWindow due ticks that fell more than this before the schedule started were missed
+ *     (the catch-up policy decides); later ones are only late, and the latest of them fires
  * @param nodeName shown as the node the schedule runs on
  */
 public record ScheduleRuntime(Tasks tasks, Clock clock, Duration onTimeWindow, String nodeName) {

