@@ -828,13 +828,13 @@ main() {
   say "POST /api/v1/schedules {\"id\":\"demo-heartbeat\",\"cron\":\"@every 2s\",\"task\":{\"type\":\"noop\"}}"
   api POST /schedules '{"id":"demo-heartbeat","cron":"@every 2s","timeZone":"UTC","task":{"type":"noop","payload":{}}}'
   [[ $STATUS == 201 ]] || fail "creating the schedule answered HTTP $STATUS: $(head -c 300 "$TMP_DIR/body")"
-  json_line 'f"HTTP 201: next fire times {\", \".join(t[11:19] for t in d[\"nextFireTimes\"][:3])}, runs on {d[\"hostedBy\"]}"'
+  json_line '"HTTP 201: next fire times %s, runs on %s" % (", ".join(t[11:19] for t in d["nextFireTimes"][:3]), d["hostedBy"])'
   wait_until 20 "the schedule to fire twice" schedule_fired demo-heartbeat 2
   say "Each tick submits a task whose id follows from schedule and tick, so no tick runs twice:"
-  json_line '"\n".join(f"  tick {r[\"tick\"][11:19]}  task {r[\"taskId\"][:8]}  {r[\"kind\"]}" for r in d["recentRuns"])'
+  json_line '"\n".join("  tick %s  task %s  %s" % (r["tick"][11:19], r["taskId"][:8], r["kind"]) for r in d["recentRuns"])'
   api POST /schedules/demo-heartbeat/pause
   [[ $STATUS == 200 ]] || fail "pausing the schedule answered HTTP $STATUS"
-  json_line 'f"POST .../pause: {d[\"status\"]}, {d[\"fired\"]} runs so far; it fires nothing until resumed"'
+  json_line '"POST .../pause: %s, %d runs so far; it fires nothing until resumed" % (d["status"], d["fired"])'
 
   # ---------------------------------------------------------------------------------------------
   heading "A rate limit for the whole cluster"
@@ -854,7 +854,7 @@ main() {
   say "steadfast.drills.simulate-failure = on; off by default, and then refused with 403):"
   api POST '/circuit-breakers/fragile/simulate-failure?count=3'
   [[ $STATUS == 200 ]] || fail "the drill answered HTTP $STATUS: $(head -c 300 "$TMP_DIR/body")"
-  json_line 'f"HTTP 200: the breaker of fragile is {d[\"state\"]}, with no real failure"'
+  json_line '"HTTP 200: the breaker of fragile is %s, with no real failure" % d["state"]'
   api POST /circuit-breakers/fragile/reset
   [[ $STATUS == 200 ]] || fail "the reset answered HTTP $STATUS"
   say "POST .../reset: CLOSED again."
