@@ -288,8 +288,12 @@ run_scenario() {
     ratelimit)
       STEADFAST_PORT_OFFSET=$OFFSET STEADFAST_RUN_DIR=$RUN_DIR bench ratelimit --tasks="${BENCH_RATELIMIT_TASKS:-1000}" \
         --kill-after-seconds="${BENCH_RATELIMIT_KILL_AFTER_SECONDS:-15}" --cluster-script="$CLUSTER_SH"
-      # Back to three nodes for what follows (start-node only waits for a node that runs).
-      for node in 1 2 3; do cluster start-node "$node"; done
+      # Back to three nodes for what follows: the one killed (whichever hosted the limiter) again.
+      local node pid
+      for node in 1 2 3; do
+        pid=$(cat "$RUN_DIR/pids/node-$node.pid" 2>/dev/null || true)
+        if [[ -z $pid || ! -d /proc/$pid ]]; then cluster start-node "$node"; fi
+      done
       ;;
     jmh) run_jmh ;;
   esac
