@@ -11,7 +11,8 @@ import java.util.concurrent.CompletableFuture;
  * Scenario {@code ratelimit}: {@code tasks} tasks of the rate-limited type {@code limited}
  * (bench.sh configures 20/s), submitted at once in batches over the three nodes; the attempts
  * they start are counted in every whole 5-s window, from the first start to the last, and each
- * window's rate is compared with the limit. Then the same again, with the node hosting the type's
+ * window's rate is compared with the limit; the same once every task is in (while submissions
+ * still trickle in, they and not the limit set the pace). Then the same again, with the node hosting the type's
  * limiter killed ({@code cluster.sh kill}) part of the way through, the load sent to the others.
  */
 final class RateLimited {
@@ -44,6 +45,7 @@ final class RateLimited {
         : CompletableFuture.runAsync(() -> kill(settings, victim));
     Load.Submitted submitted = Load.closedLoopBatched(api, settings.tasks(), 4, 100,
         i -> Api.task(TYPE, name + "-" + settings.runId() + "-" + i));
+    Instant allIn = Instant.now();
     Completion.Outcome outcome = Completion.await(api, submitted.ids(), settings.bound());
     kill.join();
 
@@ -53,6 +55,16 @@ final class RateLimited {
     }
     starts.sort(Instant::compareTo);
     if (starts.size() < 2) throw new IllegalStateException(name + ": no attempts to count");
+    windows(name, starts, perSecond);
+    List<Instant> afterAllIn = starts.stream().filter(start -> !start.isBefore(allIn)).toList();
+    Figures.progress("%s: all %d tasks accepted %d ms after the first attempt", name, settings.tasks(),
+        Math.max(0, Duration.between(starts.get(0), allIn).toMillis()));
+    if (afterAllIn.size() >= 2) windows(name + "_all_in", afterAllIn, perSecond);
+    Figures.figure(name + "_lost_tasks", submitted.ids().size() - outcome.succeeded(), "tasks");
+  }
+
+  /** The rate of each whole 5-s window from the first of {@code starts} (sorted) to the last. */
+  private static void windows(String name, List<Instant> starts, double perSecond) {
     Instant first = starts.get(0);
     int windows = (int) (Duration.between(first, starts.get(starts.size() - 1)).toMillis() / WINDOW.toMillis());
     int[] counts = new int[Math.max(1, windows)];
@@ -76,7 +88,6 @@ final class RateLimited {
     Figures.figure(name + "_rate_5s_min", min, "attempts/s");
     Figures.figure(name + "_rate_5s_max", max, "attempts/s");
     Figures.figure(name + "_worst_5s_deviation", 100 * Math.max(perSecond - min, max - perSecond) / perSecond, "%");
-    Figures.figure(name + "_lost_tasks", submitted.ids().size() - outcome.succeeded(), "tasks");
   }
 
   private static void kill(Settings settings, int node) {
