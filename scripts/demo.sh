@@ -831,7 +831,9 @@ main() {
   json_line '"HTTP 201: next fire times %s, runs on %s" % (", ".join(t[11:19] for t in d["nextFireTimes"][:3]), d["hostedBy"])'
   wait_until 20 "the schedule to fire twice" schedule_fired demo-heartbeat 2
   say "Each tick submits a task whose id follows from schedule and tick, so no tick runs twice:"
-  json_line '"\n".join("  tick %s  task %s  %s" % (r["tick"][11:19], r["taskId"][:8], r["kind"]) for r in d["recentRuns"])'
+  python3 -c 'import json,sys
+for r in json.load(open(sys.argv[1]))["recentRuns"]: print("tick %s  task %s  %s" % (r["tick"][11:19], r["taskId"][:8], r["kind"]))' \
+    "$TMP_DIR/body" | indent
   api POST /schedules/demo-heartbeat/pause
   [[ $STATUS == 200 ]] || fail "pausing the schedule answered HTTP $STATUS"
   json_line '"POST .../pause: %s, %d runs so far; it fires nothing until resumed" % (d["status"], d["fired"])'
@@ -888,7 +890,7 @@ fetched_one() {
   py merge "$TMP_DIR/fetched" && py "$@"
 }
 
-# json_line EXPR: says a Python f-string EXPR over d, the last body as JSON.
+# json_line EXPR: says a Python expression over d, the last body as JSON.
 json_line() {
   say "$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$TMP_DIR/body")"
 }
