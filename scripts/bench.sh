@@ -15,9 +15,10 @@ readonly CLUSTER_SH=$SCRIPT_DIR/cluster.sh
 
 # Also the order they run in: resources counts journal rows while no earlier task can write any
 # (its memory peaks are reported after the last scenario), latency and recovery take half the
-# peak that throughput measured, recovery kills a node (restarted after it), console measures the
+# peak that throughput measured, recovery kills a node (restarted after it), ratelimit kills its
+# limiter's node (restarted after it), console measures the
 # cluster idle once the rest is over, and jmh runs once the cluster is stopped.
-readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule workflow recovery console jmh)
+readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule workflow recovery ratelimit console jmh)
 
 readonly OFFSET=${BENCH_PORT_OFFSET:-500}
 RUN_DIR=${BENCH_RUN_DIR:-$CHECKOUT/run/bench}
@@ -65,6 +66,10 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
               Then the Tasks page's listing over every task the run submitted: the first page,
               page BENCH_CONSOLE_DEEP_PAGE (200) reached through the cursors, a status and type
               filter, a search by idempotency key (ms per request). Needs Debian's chromium
+  ratelimit   BENCH_RATELIMIT_TASKS tasks (1000) of type limited, rate-limited to BENCH_RATELIMIT_PER_SECOND
+              (20) for the whole cluster, submitted at once: attempts/s in every whole 5-s window
+              (min, max, worst deviation from the limit); then the same with the node hosting the
+              limiter killed BENCH_RATELIMIT_KILL_AFTER_SECONDS (15) in (started again after it)
   jmh         JMH: what an attempt pays for its circuit breaker (BENCH_JMH_ARGS, default
               "-wi 3 -i 5 -f 1 -w 1s -r 1s")
 
@@ -106,6 +111,10 @@ cluster() {
 
 node_opts() {
   local opts=$NODE_OPTS
+  # The rate-limited type of the ratelimit scenario (the others never submit it).
+  opts+=" -Dsteadfast.task-types.limited.handler=noop"
+  opts+=" -Dsteadfast.task-types.limited.rate-limit.permits=${BENCH_RATELIMIT_PER_SECOND:-20}"
+  opts+=" -Dsteadfast.task-types.limited.rate-limit.per=1s"
   if [[ $FLAKY_BREAKER == relaxed ]]; then
     opts+=" -Dsteadfast.task-types.flaky.circuit-breaker.failure-threshold=1000"
     opts+=" -Dsteadfast.task-types.flaky.circuit-breaker.failure-rate-threshold=0"
@@ -298,6 +307,16 @@ run_scenario() {
       ;;
     resources) bench resources --tasks="${BENCH_RESOURCE_TASKS:-2000}" ;;
     console) run_console ;;
+    ratelimit)
+      STEADFAST_PORT_OFFSET=$OFFSET STEADFAST_RUN_DIR=$RUN_DIR bench ratelimit --tasks="${BENCH_RATELIMIT_TASKS:-1000}" \
+        --kill-after-seconds="${BENCH_RATELIMIT_KILL_AFTER_SECONDS:-15}" --cluster-script="$CLUSTER_SH"
+      # Back to three nodes for what follows: the one killed (whichever hosted the limiter) again.
+      local node pid
+      for node in 1 2 3; do
+        pid=$(cat "$RUN_DIR/pids/node-$node.pid" 2>/dev/null || true)
+        if [[ -z $pid || ! -d /proc/$pid ]]; then cluster start-node "$node"; fi
+      done
+      ;;
     jmh) run_jmh ;;
   esac
 }

@@ -31,7 +31,12 @@ readonly FRAGILE_OPTS="-Dsteadfast.task-types.fragile.handler=flaky
  -Dsteadfast.task-types.fragile.circuit-breaker.failure-rate-threshold=0
  -Dsteadfast.task-types.fragile.circuit-breaker.reset-timeout=5s
  -Dsteadfast.task-types.fragile.circuit-breaker.max-reset-timeout=5s"
-JAVA_OPTS="${STEADFAST_JAVA_OPTS:--Xmx384m} ${FRAGILE_OPTS//$'\n'/}"
+# A type limited to 5 attempts a second for the whole cluster, and the breaker drill allowed.
+readonly LIMITED_OPTS="-Dsteadfast.task-types.limited.handler=noop
+ -Dsteadfast.task-types.limited.rate-limit.permits=5
+ -Dsteadfast.task-types.limited.rate-limit.per=1s
+ -Dsteadfast.drills.simulate-failure=on"
+JAVA_OPTS="${STEADFAST_JAVA_OPTS:--Xmx384m} ${FRAGILE_OPTS//$'\n'/} ${LIMITED_OPTS//$'\n'/}"
 readonly JAVA_OPTS
 
 # The mix.
@@ -379,6 +384,21 @@ def cmd_counts(*kinds):
     ts = views(*kinds)
     count = collections.Counter(t["status"] for t in ts)
     say("%s: %s." % (", ".join(kinds), ", ".join("%d %s" % (n, s) for s, n in count.most_common())))
+
+
+def cmd_any_status(kind, status):
+    snap = snapshot()
+    return 0 if any(status in snap["seen"].get(i, []) for _, i in tasks(kind)) else 1
+
+
+def cmd_start_spread(kind):
+    ts = views(kind)
+    starts = sorted(when(a["startedAt"]) for t in ts for a in t["history"])
+    span = starts[-1] - starts[0] if len(starts) > 1 else 0
+    seen = snapshot()["seen"]
+    waited = sum(1 for t in ts if "RATE_LIMITED" in seen.get(t["id"], []))
+    say("%d tasks, %d attempts, started over %s: %.1f a second (the limit is 5), on %s; %d seen RATE_LIMITED." % (
+        len(ts), len(starts), secs(span), (len(starts) - 1) / span if span else 0, by_node(ts), waited))
 
 
 def cmd_noops():
@@ -864,6 +884,44 @@ main() {
   py workflow-reads notify-sales
 
   # ---------------------------------------------------------------------------------------------
+  heading "A schedule"
+  say "POST /api/v1/schedules {\"id\":\"demo-heartbeat\",\"cron\":\"@every 2s\",\"task\":{\"type\":\"noop\"}}"
+  api POST /schedules '{"id":"demo-heartbeat","cron":"@every 2s","timeZone":"UTC","task":{"type":"noop","payload":{}}}'
+  [[ $STATUS == 201 ]] || fail "creating the schedule answered HTTP $STATUS: $(head -c 300 "$TMP_DIR/body")"
+  json_line '"HTTP 201: next fire times %s, runs on %s" % (", ".join(t[11:19] for t in d["nextFireTimes"][:3]), d["hostedBy"])'
+  wait_until 20 "the schedule to fire twice" schedule_fired demo-heartbeat 2
+  say "Each tick submits a task whose id follows from schedule and tick, so no tick runs twice:"
+  python3 -c 'import json,sys
+for r in json.load(open(sys.argv[1]))["recentRuns"]: print("tick %s  task %s  %s" % (r["tick"][11:19], r["taskId"][:8], r["kind"]))' \
+    "$TMP_DIR/body" | indent
+  api POST /schedules/demo-heartbeat/pause
+  [[ $STATUS == 200 ]] || fail "pausing the schedule answered HTTP $STATUS"
+  json_line '"POST .../pause: %s, %d runs so far; it fires nothing until resumed" % (d["status"], d["fired"])'
+
+  # ---------------------------------------------------------------------------------------------
+  heading "A rate limit for the whole cluster"
+  say "Type 'limited' may start 5 attempts a second across all nodes (rate-limit { permits = 5, per = 1s })."
+  say "Submitting 20 at once, round-robin to nodes ${UP[*]}:"
+  submit limited 20 '{}'
+  send_submissions "${UP[@]}" || fail "the limited submissions were not accepted"
+  wait_until 10 "a limited task to wait for its permit" fetched any-status limited RATE_LIMITED
+  py counts limited
+  wait_until 40 "the limited tasks to finish" fetched terminal limited
+  py start-spread limited
+  say "Waiting for a permit spends no attempt: each ran exactly once."
+
+  # ---------------------------------------------------------------------------------------------
+  heading "A breaker drill"
+  say "POST /api/v1/circuit-breakers/fragile/simulate-failure?count=3 (allowed here by"
+  say "steadfast.drills.simulate-failure = on; off by default, and then refused with 403):"
+  api POST '/circuit-breakers/fragile/simulate-failure?count=3'
+  [[ $STATUS == 200 ]] || fail "the drill answered HTTP $STATUS: $(head -c 300 "$TMP_DIR/body")"
+  json_line '"HTTP 200: the breaker of fragile is %s, with no real failure" % d["state"]'
+  api POST /circuit-breakers/fragile/reset
+  [[ $STATUS == 200 ]] || fail "the reset answered HTTP $STATUS"
+  say "POST .../reset: CLOSED again."
+
+  # ---------------------------------------------------------------------------------------------
   heading "Stats"
   fetch
   api GET /stats
@@ -903,6 +961,18 @@ workflow_in() {
 dead_letter_of() {
   api GET "/dead-letters/$1"
   [[ $STATUS == 200 ]]
+}
+
+# json_line EXPR: says a Python expression over d, the last body as JSON.
+json_line() {
+  say "$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$TMP_DIR/body")"
+}
+
+# schedule_fired ID N: the schedule has fired at least N times (the body is its view).
+schedule_fired() {
+  api GET "/schedules/$1"
+  [[ $STATUS == 200 ]] || return 1
+  python3 -c "import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))['fired'] >= int(sys.argv[2]) else 1)" "$TMP_DIR/body" "$2"
 }
 
 dead_letters_filed() {

@@ -16,7 +16,9 @@ import io.steadfast.http.ClusterFigures;
 import io.steadfast.http.ClusterRoutes;
 import io.steadfast.http.DeadLetterRoutes;
 import io.steadfast.http.EventStreamRoutes;
+import io.steadfast.http.RateLimitRoutes;
 import io.steadfast.http.ReadSideRoutes;
+import io.steadfast.http.ScheduleRoutes;
 import io.steadfast.http.RequestGuards;
 import io.steadfast.http.HttpServer;
 import io.steadfast.http.OpenApiRoutes;
@@ -29,6 +31,8 @@ import io.steadfast.membership.NodeLoadReporter;
 import io.steadfast.membership.Serving;
 import io.steadfast.metrics.MetricsRoutes;
 import io.steadfast.metrics.NodeMetrics;
+import io.steadfast.ratelimit.RateLimits;
+import io.steadfast.schedule.Schedules;
 import io.steadfast.stats.ReadSide;
 import io.steadfast.storage.DatabaseKind;
 import io.steadfast.storage.JournalSchema;
@@ -128,6 +132,8 @@ public final class Main {
     CircuitBreakers breakers =
         CircuitBreakers.start(system, types.names(), types::breakerSettings, nodeName, askTimeout);
 
+    RateLimits rateLimits = RateLimits.start(system, types.rateLimits(), nodeName, askTimeout);
+
     // This node's bulkheads and metrics, then the task entities that run behind and count into them.
     Bulkheads bulkheads = Bulkheads.start(system, types.bulkheads());
     NodeMetrics metrics = NodeMetrics.forNode(system, types.names(), bulkheads, breakers,
@@ -145,10 +151,15 @@ public final class Main {
             entry -> deadLetterQueue.askWithStatus(replyTo -> new DeadLetterQueue.File(entry, replyTo), askTimeout),
             breakers,
             metrics,
-            new StepReports(system)));
+            new StepReports(system),
+            rateLimits));
     // Workflows: each step runs as one of the tasks above, and tells its workflow when it ends.
     WorkflowSettings workflows = WorkflowSettings.fromConfig(config);
     WorkflowEntity.init(system, workflows);
+
+    // Schedules submit tasks, so they start after them.
+    Schedules schedules = Schedules.start(
+        system, config.getDuration("steadfast.schedules.on-time-window"), nodeName, askTimeout);
 
     // Membership: members whose process is gone are downed at once; this node watches that it
     // can serve tasks, and says so to /ready and the API.
@@ -177,11 +188,14 @@ public final class Main {
             errors.whileServing(Serving.get(system), () -> Directives.concat(
                 new TaskRoutes(system, types, admission, guards, mapper, errors, askTimeout, TaskRoutes.maxBatchSize(config))
                     .routes(),
-                new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout).routes(),
+                new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout,
+                    config.getBoolean(CircuitBreakerRoutes.DRILL_KEY)).routes(),
                 new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),
                 new ReadSideRoutes(figures, mapper, errors).routes(),
                 new WorkflowRoutes(system, types, workflows.maxSteps(), readSide.queries(), guards, mapper, errors,
-                    askTimeout).routes())));
+                    askTimeout).routes(),
+                new ScheduleRoutes(system, schedules, types, guards, mapper, errors, askTimeout).routes(),
+                new RateLimitRoutes(rateLimits, mapper, errors).routes())));
     // The console's pages carry no data and are served without the token; the API they call is guarded.
     Route console = new ConsoleRoutes().routes();
     HttpServer.start(

@@ -1,5 +1,6 @@
 package io.steadfast.breaker;
 
+import io.steadfast.sharding.PinnedShardAllocation;
 import io.steadfast.storage.JournalFailures;
 import io.steadfast.protocol.CborSerializable;
 import io.steadfast.protocol.api.ApiTime;
@@ -70,6 +71,9 @@ public final class CircuitBreaker
   public record Reset(ActorRef<CircuitBreakerView> replyTo) implements Command {}
 
   public record ForceOpen(ActorRef<CircuitBreakerView> replyTo) implements Command {}
+
+  /** A drill: records {@code count} failures as if that many attempts had failed. */
+  public record SimulateFailures(int count, ActorRef<CircuitBreakerView> replyTo) implements Command {}
 
   /** The reset timeout may have passed. */
   enum Tick implements Command {
@@ -203,6 +207,7 @@ public final class CircuitBreaker
         .onCommand(Sync.class, (status, sync) -> Effect().reply(sync.replyTo(), changed(status)))
         .onCommand(Reset.class, (status, reset) -> change(status, new ResetByOperator(now()), reset.replyTo()))
         .onCommand(ForceOpen.class, (status, force) -> change(status, new ForcedOpenByOperator(now()), force.replyTo()))
+        .onCommand(SimulateFailures.class, this::simulateFailures)
         .onCommand(Tick.class, (status, tick) -> tick(status))
         .onCommand(TrialOverdue.class, this::trialOverdue)
         .build();
@@ -237,6 +242,13 @@ public final class CircuitBreaker
           watchTrial(after);
         })
         .thenReply(request.replyTo(), after -> answer(after, true));
+  }
+
+  /** Counted like real failures (not trials: while half-open they change nothing, as late results do). */
+  private ReplyEffect<Event, BreakerStatus> simulateFailures(BreakerStatus status, SimulateFailures drill) {
+    log.warn("circuit breaker of '{}': recording {} simulated failures (a drill)", type, drill.count());
+    List<Result> failures = java.util.Collections.nCopies(drill.count(), new Result(true, false));
+    return change(status, new ResultsRecorded(failures, now()), drill.replyTo());
   }
 
   private void watchTrial(BreakerStatus status) {

@@ -21,7 +21,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * {@code /api/v1/circuit-breakers}: every task type's breaker, read from the breaker itself
- * (wherever in the cluster it runs); reset and force-open for operators.
+ * (wherever in the cluster it runs); reset and force-open for operators; and, when enabled in
+ * config, a drill that records failures as if attempts had failed.
  */
 public final class CircuitBreakerRoutes extends AllDirectives {
   private final ActorSystem<?> system;
@@ -29,9 +30,17 @@ public final class CircuitBreakerRoutes extends AllDirectives {
   private final ObjectMapper mapper;
   private final ApiErrors errors;
   private final Duration askTimeout;
+  private final boolean drillEnabled;
 
+  /** The key that allows {@code simulate-failure}; off by default. */
+  public static final String DRILL_KEY = "steadfast.drills.simulate-failure";
+  static final int MAX_SIMULATED_FAILURES = 10_000;
+
+  /** @param drillEnabled whether {@code simulate-failure} may run ({@link #DRILL_KEY}) */
   public CircuitBreakerRoutes(
-      ActorSystem<?> system, Set<String> types, ObjectMapper mapper, ApiErrors errors, Duration askTimeout) {
+      ActorSystem<?> system, Set<String> types, ObjectMapper mapper, ApiErrors errors, Duration askTimeout,
+      boolean drillEnabled) {
+    this.drillEnabled = drillEnabled;
     this.system = system;
     this.types = types;
     this.mapper = mapper;
@@ -47,7 +56,24 @@ public final class CircuitBreakerRoutes extends AllDirectives {
                 pathEndOrSingleSlash(() -> get(this::all)),
                 path(PathMatchers.segment(), type -> get(() -> one(type, CircuitBreaker.Get::new))),
                 path(PathMatchers.segment().slash("reset"), type -> post(() -> one(type, CircuitBreaker.Reset::new))),
-                path(PathMatchers.segment().slash("open"), type -> post(() -> one(type, CircuitBreaker.ForceOpen::new)))));
+                path(PathMatchers.segment().slash("open"), type -> post(() -> one(type, CircuitBreaker.ForceOpen::new))),
+                path(PathMatchers.segment().slash("simulate-failure"),
+                    type -> post(() -> parameterOptional("count", count -> simulateFailure(type, count))))));
+  }
+
+  /** Refused unless the drill is enabled, and changes nothing then. */
+  private Route simulateFailure(String type, java.util.Optional<String> count) {
+    if (!drillEnabled) {
+      return errors.reject(StatusCodes.FORBIDDEN, "drill_disabled",
+          "failure drills are off on this node; set " + DRILL_KEY + " = on to allow them", null);
+    }
+    java.util.Optional<Long> n = QueryParams.longBetween(count, 1, MAX_SIMULATED_FAILURES);
+    if (n.isEmpty()) {
+      return errors.reject(StatusCodes.BAD_REQUEST, "invalid_count",
+          "count must be an integer between 1 and " + MAX_SIMULATED_FAILURES + " but was " + count.orElse("missing"), null);
+    }
+    int failures = n.get().intValue();
+    return one(type, replyTo -> new CircuitBreaker.SimulateFailures(failures, replyTo));
   }
 
   private Route all() {

@@ -29,7 +29,9 @@ public final class OpenApiDocument {
       "openapi/workflows.json",
       "openapi/workflow-views.json",
       "openapi/cluster.json",
-      "openapi/console.json");
+      "openapi/console.json",
+      "openapi/schedules.json",
+      "openapi/rate-limits.json");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

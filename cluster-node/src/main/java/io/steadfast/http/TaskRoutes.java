@@ -11,7 +11,6 @@ import io.steadfast.protocol.api.BatchSubmitResult;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskSpec;
 import io.steadfast.task.TaskTypes;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -197,14 +196,9 @@ public final class TaskRoutes extends AllDirectives {
     return inner.apply(request);
   }
 
-  /**
-   * A task submitted with an idempotency key gets an id derived from the key, so that two
-   * submissions racing on different nodes meet in the same entity, which decides between them.
-   */
+  /** A task submitted with an idempotency key gets an id derived from the key ({@link TaskSpec#idFor}). */
   static String taskIdFor(String idempotencyKey) {
-    return idempotencyKey == null
-        ? UUID.randomUUID().toString()
-        : UUID.nameUUIDFromBytes(("idempotency-key:" + idempotencyKey).getBytes(StandardCharsets.UTF_8)).toString();
+    return idempotencyKey == null ? UUID.randomUUID().toString() : TaskSpec.idFor(idempotencyKey);
   }
 
   // ---------------------------------------------------------------- read

@@ -32,7 +32,7 @@ public final class ReadSideQueries {
   /** The totals every stats answer carries, zero when nothing happened yet. */
   static final List<String> TOTALS =
       List.of("submitted", "attempts", "succeeded", "failedAttempts", "retried", "deadLettered", "cancelled",
-          "deferred", "redriven");
+          "deferred", "rateLimited", "redriven");
 
   private final DataSource dataSource;
   private final Executor executor;

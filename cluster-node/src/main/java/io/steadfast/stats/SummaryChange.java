@@ -52,6 +52,9 @@ final class SummaryChange {
     } else if (event instanceof TaskEntity.Deferred e) {
       status("DEFERRED", e.at());
       count("deferred");
+    } else if (event instanceof TaskEntity.RateLimited e) {
+      status("RATE_LIMITED", e.at());
+      count("rateLimited");
     } else if (event instanceof TaskEntity.DeadLettered e) {
       end("DEAD_LETTERED", e.at());
       count("deadLettered");

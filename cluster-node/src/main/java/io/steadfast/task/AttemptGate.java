@@ -4,8 +4,11 @@ import io.steadfast.breaker.BreakerState;
 import io.steadfast.breaker.BreakerStatus;
 import io.steadfast.execution.AttemptResult;
 import io.steadfast.execution.Bulkhead;
+import io.steadfast.protocol.TaskStatus;
+import io.steadfast.ratelimit.RatePermits;
 import io.steadfast.task.TaskEntity.Command;
 import io.steadfast.task.TaskEntity.PermitReply;
+import io.steadfast.task.TaskEntity.RatePermitReply;
 import io.steadfast.task.TaskEntity.State;
 import io.steadfast.task.TaskEntity.Submitted;
 import io.steadfast.task.TaskEntity.TrialAnswered;
@@ -18,9 +21,10 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 /**
  * Whether a task's due attempt may start on this node now. Its type's circuit breaker may hold it
  * back (a deferral, until when {@link BreakerStatus#deferUntil} says) or let it ask for a
- * half-open trial; then the type's bulkhead on this node gives it a permit, or a new task takes a
- * free slot at once (the fast start). The gate asks; the answers come back to the entity as
- * commands, which it hands here.
+ * half-open trial; then its type's rate limit, if it has one, gives it a permit from this node's
+ * pool (or it waits, RATE_LIMITED, until one is there); then the type's bulkhead on this node
+ * gives it a permit, or a new task takes a free slot at once (the fast start). The gate asks; the
+ * answers come back to the entity as commands, which it hands here.
  *
  * <p>Not state: what was asked and granted lives as long as one incarnation of the entity. A
  * stopped holder's permits return by death watch, and a trial it never used the breaker gives up
@@ -42,6 +46,9 @@ final class AttemptGate {
   /** Persist a deferral: the breaker holds it back until {@code until}, without spending it. */
   record Defer(Instant until, String reason) implements Verdict {}
 
+  /** Persist that it waits for its type's rate limit; a permit is asked for and will come. */
+  record Throttle(String reason) implements Verdict {}
+
   /** Wake again after {@code delay}: the bulkhead is full, nothing is persisted. */
   record AskAgainAfter(Duration delay) implements Verdict {}
 
@@ -53,6 +60,9 @@ final class AttemptGate {
   private final TaskRuntime runtime;
   private final ActorContext<Command> context;
   private final ActorRef<Bulkhead.Reply> permitReplies;
+  private final ActorRef<RatePermits.Granted> ratePermitReplies;
+  /** The attempt a rate-limit permit was asked for and not yet granted, or 0. */
+  private int rateAskedFor;
   /** The attempt a permit was asked for and not yet answered, or 0. */
   private int permitAskedFor;
   /** The attempt a half-open trial was asked for and not yet answered, or 0. */
@@ -70,6 +80,8 @@ final class AttemptGate {
     this.runtime = runtime;
     this.context = context;
     this.permitReplies = context.messageAdapter(Bulkhead.Reply.class, PermitReply::new);
+    this.ratePermitReplies =
+        context.messageAdapter(RatePermits.Granted.class, granted -> new RatePermitReply(granted.attempt()));
   }
 
   /**
@@ -80,12 +92,14 @@ final class AttemptGate {
   boolean tryFastStart(Submitted submitted) {
     TaskSpec spec = submitted.spec();
     boolean due = spec.runAt() == null || !submitted.at().isBefore(spec.runAt());
-    boolean took =
-        due
-            && runtime.breakers().status(spec.type()).state() == BreakerState.CLOSED
-            && runtime.bulkheads().tryAcquireNow(spec.type(), context.getSelf(), TaskEntity.FIRST_ATTEMPT);
-    if (took) fastStartUnwritten = spec.type();
-    return took;
+    if (!due || runtime.breakers().status(spec.type()).state() != BreakerState.CLOSED) return false;
+    if (!runtime.ratePermits().tryTake(spec.type())) return false;
+    if (!runtime.bulkheads().tryAcquireNow(spec.type(), context.getSelf(), TaskEntity.FIRST_ATTEMPT)) {
+      runtime.ratePermits().giveBack(spec.type());
+      return false;
+    }
+    fastStartUnwritten = spec.type();
+    return true;
   }
 
   void fastStartWritten() {
@@ -105,14 +119,14 @@ final class AttemptGate {
   /** The next attempt of {@code state} is due: asks the breaker's copy, then a trial or a permit. */
   Verdict due(State state) {
     int attempt = state.attempts() + 1;
-    if (permitAskedFor == attempt || trialAskedFor == attempt) return Await.INSTANCE;
+    if (permitAskedFor == attempt || trialAskedFor == attempt || rateAskedFor == attempt) return Await.INSTANCE;
     Optional<TaskType> type = runtime.types().find(state.spec().type());
     if (type.isEmpty()) return new Start(attempt); // fails at once, as UNKNOWN_TASK_TYPE
     BreakerStatus breaker = runtime.breakers().status(type.get().name());
     Instant now = now();
     Instant lookAgain = breaker.deferUntil(now, type.get().breaker());
     if (lookAgain.isAfter(now)) return deferral(type.get().name(), breaker.state(), lookAgain);
-    if (breaker.state() == BreakerState.CLOSED) return askPermit(state, attempt);
+    if (breaker.state() == BreakerState.CLOSED) return ratePermitThenSlot(state, type.get(), attempt);
     trialAskedFor = attempt;
     context.pipeToSelf(
         runtime.breakers().requestTrial(type.get().name()),
@@ -130,7 +144,9 @@ final class AttemptGate {
     if (!state.isDue(answer.attempt(), now())) return Await.INSTANCE;
     if (answer.decision() != null && answer.decision().granted()) {
       trialAttempt = answer.attempt();
-      return askPermit(state, answer.attempt());
+      return runtime.types().find(state.spec().type())
+          .map(type -> ratePermitThenSlot(state, type, answer.attempt()))
+          .orElseGet(() -> askPermit(state, answer.attempt()));
     }
     String type = state.spec().type();
     BreakerStatus breaker = answer.decision() != null ? answer.decision().status() : runtime.breakers().status(type);
@@ -151,6 +167,16 @@ final class AttemptGate {
       return Await.INSTANCE;
     }
     return new Start(attempt);
+  }
+
+  /** This node's pool granted a rate-limit permit: on to the bulkhead, or back if no longer due. */
+  Verdict ratePermitAnswered(State state, RatePermitReply reply) {
+    if (rateAskedFor == reply.attempt()) rateAskedFor = 0;
+    if (!state.isDue(reply.attempt(), now())) {
+      runtime.ratePermits().giveBack(state.spec().type()); // cancelled meanwhile
+      return Await.INSTANCE;
+    }
+    return askPermit(state, reply.attempt());
   }
 
   /** The permit of {@code attempt} goes back: its handler has returned, or it never ran. */
@@ -179,6 +205,19 @@ final class AttemptGate {
 
   void reportTimeout(String type, int attempt) {
     runtime.breakers().report(type, true, trialAttempt == attempt);
+  }
+
+  /**
+   * A rate-limited type's attempt takes a permit held on this node, or waits for one (persisted
+   * once as RATE_LIMITED, so that it shows); then it asks the bulkhead for a slot.
+   */
+  private Verdict ratePermitThenSlot(State state, TaskType type, int attempt) {
+    if (runtime.ratePermits().tryTake(type.name())) return askPermit(state, attempt);
+    rateAskedFor = attempt;
+    runtime.ratePermits().await(type.name(), attempt, ratePermitReplies);
+    if (state.status() == TaskStatus.RATE_LIMITED) return Await.INSTANCE;
+    String limit = type.rateLimit() == null ? "" : " (" + type.rateLimit().describe() + ")";
+    return new Throttle("the rate limit of '" + type.name() + "'" + limit + " is reached; it runs when a permit is free");
   }
 
   private Verdict askPermit(State state, int attempt) {

@@ -111,6 +111,9 @@ public final class TaskEntity {
    */
   record TrialAnswered(int attempt, TrialDecision decision) implements Command {}
 
+  /** This node's pool of the type's rate-limit permits has one for attempt {@code attempt}. */
+  record RatePermitReply(int attempt) implements Command {}
+
   /** The bulkhead's answer to a permit request. */
   record PermitReply(Bulkhead.Reply reply) implements Command {}
 
@@ -205,6 +208,9 @@ public final class TaskEntity {
   /** Not run now (the type's circuit breaker is open); no attempt is spent. */
   public record Deferred(Instant until, String reason, Instant at) implements Event {}
 
+  /** Not run yet: its type is over its rate limit; no attempt is spent. It runs as soon as a permit is there. */
+  public record RateLimited(String reason, Instant at) implements Event {}
+
   /** The dead-letter queue acknowledged this task's entry. */
   public record DeadLetterFiled(Instant at) implements Event {}
 
@@ -294,7 +300,8 @@ public final class TaskEntity {
 
     @JsonIgnore
     public boolean isWaiting() {
-      return status == TaskStatus.PENDING || status == TaskStatus.RETRY_WAIT || status == TaskStatus.DEFERRED;
+      return status == TaskStatus.PENDING || status == TaskStatus.RETRY_WAIT || status == TaskStatus.DEFERRED
+          || status == TaskStatus.RATE_LIMITED;
     }
 
     /** Dead-lettered, but the queue has not acknowledged it yet: must not leave memory. */

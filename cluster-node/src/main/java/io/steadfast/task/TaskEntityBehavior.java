@@ -31,6 +31,8 @@ import io.steadfast.task.TaskEntity.IdempotencyConflict;
 import io.steadfast.task.TaskEntity.Idle;
 import io.steadfast.task.TaskEntity.NotFound;
 import io.steadfast.task.TaskEntity.PermitReply;
+import io.steadfast.task.TaskEntity.RateLimited;
+import io.steadfast.task.TaskEntity.RatePermitReply;
 import io.steadfast.task.TaskEntity.RecordCheckpoint;
 import io.steadfast.task.TaskEntity.Redrive;
 import io.steadfast.task.TaskEntity.RedriveAccepted;
@@ -154,6 +156,7 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
         .onCommand(Wake.class, (state, wake) -> wake(state))
         .onCommand(TrialAnswered.class, (state, answer) -> follow(gate.trialAnswered(state, answer)))
         .onCommand(PermitReply.class, (state, reply) -> follow(gate.permitAnswered(state, reply.reply())))
+        .onCommand(RatePermitReply.class, (state, reply) -> follow(gate.ratePermitAnswered(state, reply)))
         .onCommand(AttemptEnded.class, this::attemptEnded)
         .onCommand(AttemptTimedOut.class, this::attemptTimedOut)
         .onCommand(AttemptLost.class, this::attemptLost)
@@ -286,6 +289,10 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
           .persist(new Deferred(defer.until(), defer.reason(), now()))
           .thenRun(this::scheduleWake)
           .thenNoReply();
+    }
+    if (verdict instanceof AttemptGate.Throttle throttle) {
+      // Waits for a permit without spending an attempt; the permit wakes it.
+      return Effect().persist(new RateLimited(throttle.reason(), now())).thenNoReply();
     }
     if (verdict instanceof AttemptGate.AskAgainAfter again) {
       timers.startSingleTimer(WAKE_TIMER, Wake.INSTANCE, again.delay());
@@ -426,7 +433,7 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
     if (!state.isSubmitted()) return;
     switch (state.status()) {
       case RUNNING -> context.getSelf().tell(new AttemptLost(state.lastAttempt().number()));
-      case PENDING, RETRY_WAIT, DEFERRED -> scheduleWake(state);
+      case PENDING, RETRY_WAIT, DEFERRED, RATE_LIMITED -> scheduleWake(state);
       case DEAD_LETTERED -> {
         if (state.isDeadLetterUnfiled()) fileDeadLetter(state);
         else scheduleIdlePassivation();

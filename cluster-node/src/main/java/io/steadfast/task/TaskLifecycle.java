@@ -16,6 +16,7 @@ import io.steadfast.task.TaskEntity.DeadLetterFiled;
 import io.steadfast.task.TaskEntity.DeadLettered;
 import io.steadfast.task.TaskEntity.Deferred;
 import io.steadfast.task.TaskEntity.Event;
+import io.steadfast.task.TaskEntity.RateLimited;
 import io.steadfast.task.TaskEntity.Redriven;
 import io.steadfast.task.TaskEntity.State;
 import io.steadfast.task.TaskEntity.Submitted;
@@ -105,6 +106,7 @@ final class TaskLifecycle {
     if (event instanceof AttemptFailed e) return e.at();
     if (event instanceof DeadLettered e) return e.at();
     if (event instanceof Deferred e) return e.at();
+    if (event instanceof RateLimited e) return e.at();
     if (event instanceof DeadLetterFiled e) return e.at();
     if (event instanceof Redriven e) return e.at();
     if (event instanceof CancellationRequested e) return e.at();
@@ -134,6 +136,8 @@ final class TaskLifecycle {
           .withFailure(e.error(), backoff);
     } else if (event instanceof Deferred e) {
       return state.withStatus(TaskStatus.DEFERRED, e.at(), e.until());
+    } else if (event instanceof RateLimited e) {
+      return state.withStatus(TaskStatus.RATE_LIMITED, e.at(), null);
     } else if (event instanceof DeadLettered e) {
       return state.withStatus(TaskStatus.DEAD_LETTERED, e.at(), null)
           .withDeadLetter(new DeadLetter(e.reason(), e.at(), false));

@@ -3,6 +3,7 @@ package io.steadfast.task;
 import io.steadfast.breaker.Breakers;
 import io.steadfast.dlq.DeadLetterQueue;
 import io.steadfast.execution.Bulkheads;
+import io.steadfast.ratelimit.RatePermits;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -20,6 +21,7 @@ import org.apache.pekko.Done;
  * @param breakers each task type's circuit breaker
  * @param metrics what the entity counts (submissions, attempts, dead letters)
  * @param steps told when a workflow step's task ends or is redriven
+ * @param ratePermits each rate-limited type's permits on this node
  */
 public record TaskRuntime(
     TaskTypes types,
@@ -32,15 +34,8 @@ public record TaskRuntime(
     DeadLetterFiler deadLetters,
     Breakers breakers,
     TaskMetrics metrics,
-    StepLink.Reporter steps) {
-
-  /** A node without workflows. */
-  public TaskRuntime(
-      TaskTypes types, Bulkheads bulkheads, String nodeName, Clock clock, RandomGenerator random, int snapshotEvery,
-      Duration passivateTerminalAfter, DeadLetterFiler deadLetters, Breakers breakers, TaskMetrics metrics) {
-    this(types, bulkheads, nodeName, clock, random, snapshotEvery, passivateTerminalAfter, deadLetters, breakers,
-        metrics, StepLink.Reporter.NONE);
-  }
+    StepLink.Reporter steps,
+    RatePermits ratePermits) {
 
   /** Hands a dead letter to the queue; completes when the queue has it in its journal. */
   @FunctionalInterface

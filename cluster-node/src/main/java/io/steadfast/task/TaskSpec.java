@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.steadfast.protocol.CborSerializable;
 import io.steadfast.protocol.RetryPolicy;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Objects;
+import java.util.UUID;
 
 /**
  * What was asked for at submission, resolved against the task type's configuration, so that a
@@ -58,6 +60,14 @@ public record TaskSpec(
         if (a.isNumber() && b.isNumber()) return a.decimalValue().compareTo(b.decimalValue());
         return 1;
       };
+
+  /**
+   * The id of the task submitted with {@code idempotencyKey}: derived from the key, so that two
+   * submissions racing on different nodes meet in the same entity, which decides between them.
+   */
+  public static String idFor(String idempotencyKey) {
+    return UUID.nameUUIDFromBytes(("idempotency-key:" + idempotencyKey).getBytes(StandardCharsets.UTF_8)).toString();
+  }
 
   /** The same task under another retry policy (a redrive may bring one). */
   public TaskSpec withRetryPolicy(RetryPolicy policy) {

@@ -4,6 +4,7 @@ import io.steadfast.breaker.BreakerSettings;
 import io.steadfast.execution.ErrorClassifier;
 import io.steadfast.handlers.TaskHandler;
 import io.steadfast.protocol.RetryPolicy;
+import io.steadfast.ratelimit.RateLimit;
 
 /**
  * A task type as configured: the handler that runs it, how its attempts are retried and
@@ -14,6 +15,7 @@ import io.steadfast.protocol.RetryPolicy;
  *     turned away (and try again a little later)
  * @param deadLettersKept how many of this type's dead letters the queue keeps (oldest go first)
  * @param breaker the settings of this type's circuit breaker
+ * @param rateLimit attempts of this type the whole cluster starts per period; null for no limit
  */
 public record TaskType(
     String name,
@@ -24,4 +26,5 @@ public record TaskType(
     int concurrency,
     int maxQueue,
     int deadLettersKept,
-    BreakerSettings breaker) {}
+    BreakerSettings breaker,
+    RateLimit rateLimit) {}

@@ -8,6 +8,7 @@ import io.steadfast.execution.ErrorClassifier;
 import io.steadfast.handlers.HandlerRegistry;
 import io.steadfast.handlers.TaskHandler;
 import io.steadfast.protocol.RetryPolicy;
+import io.steadfast.ratelimit.RateLimit;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
@@ -84,8 +85,10 @@ public final class TaskTypes {
     int maxQueue = intBetween(type, path, "bulkhead.max-queue", 0, 10_000_000);
     int deadLettersKept = intBetween(type, path, "dead-letters.keep", 1, 1_000_000);
     BreakerSettings breaker = BreakerSettings.fromConfig(type.getConfig("circuit-breaker"), path + ".circuit-breaker");
+    RateLimit rateLimit =
+        type.hasPath("rate-limit") ? RateLimit.fromConfig(type.getConfig("rate-limit"), path + ".rate-limit") : null;
     return new TaskType(
-        name, handler, policy, timeoutMs, classifier, concurrency, maxQueue, deadLettersKept, breaker);
+        name, handler, policy, timeoutMs, classifier, concurrency, maxQueue, deadLettersKept, breaker, rateLimit);
   }
 
   /** The retry policy under {@code path}, validated. */
@@ -171,6 +174,15 @@ public final class TaskTypes {
   public BreakerSettings breakerSettings(String type) {
     TaskType known = byName.get(type);
     return known == null ? defaultBreaker : known.breaker();
+  }
+
+  /** The types with a rate limit, and their limits. */
+  public Map<String, RateLimit> rateLimits() {
+    Map<String, RateLimit> limits = new TreeMap<>();
+    byName.values().forEach(type -> {
+      if (type.rateLimit() != null) limits.put(type.name(), type.rateLimit());
+    });
+    return limits;
   }
 
   /** Each type's bulkhead on this node. */

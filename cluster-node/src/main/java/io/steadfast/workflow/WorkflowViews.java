@@ -88,6 +88,7 @@ public final class WorkflowViews {
       case RUNNING -> StepReadiness.RUNNING;
       case RETRY_WAIT -> StepReadiness.RETRY_WAIT;
       case DEFERRED -> StepReadiness.DEFERRED_BY_BREAKER;
+      case RATE_LIMITED -> StepReadiness.RATE_LIMITED;
       case SUCCEEDED -> StepReadiness.SUCCEEDED;
       case DEAD_LETTERED -> StepReadiness.DEAD_LETTERED;
       case CANCELLED -> StepReadiness.CANCELLED;

@@ -45,6 +45,12 @@ class OpenApiProcessIT {
       "{\"name\":\"openapi\",\"idempotencyKey\":\"openapi-workflow\",\"steps\":["
           + "{\"name\":\"wait\",\"type\":\"sleep\",\"payload\":{\"durationMs\":600000}},"
           + "{\"name\":\"after\",\"type\":\"noop\",\"dependsOn\":[\"wait\"],\"retryPolicy\":{\"maxAttempts\":2}}]}";
+  private static final String SCHEDULE =
+      "{\"id\":\"openapi-contract\",\"cron\":\"0 3 * * *\",\"timeZone\":\"Europe/Berlin\","
+          + "\"task\":{\"type\":\"noop\",\"payload\":{\"report\":\"daily\"},\"priority\":3},"
+          + "\"overlap\":\"SKIP\",\"catchUp\":\"RUN_ONCE\"}";
+  /** The rate-limited type of the rate-limit routes. */
+  private static final String LIMITED_TYPE = "limited";
   /** Past the API's 1 MiB body limit (steadfast.http.max-request-bytes). */
   private static final String TOO_LARGE =
       "{\"type\":\"noop\",\"payload\":{\"pad\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}}";
@@ -68,7 +74,10 @@ class OpenApiProcessIT {
 
   @BeforeAll
   void start() throws Exception {
-    cluster = LocalCluster.start("openapi", 2);
+    cluster = LocalCluster.start("openapi", 2, List.of(
+        "-Dsteadfast.task-types." + LIMITED_TYPE + ".handler=noop",
+        "-Dsteadfast.task-types." + LIMITED_TYPE + ".rate-limit.permits=5",
+        "-Dsteadfast.task-types." + LIMITED_TYPE + ".rate-limit.per=1s"));
     document = JSON.readTree(cluster.get(cluster.node(1), "/api/v1/openapi.json").body());
     contract = new OpenApiContract(document);
 
@@ -88,8 +97,8 @@ class OpenApiProcessIT {
   }
 
   /**
-   * The routes the nodes serve, as TaskRoutes, WorkflowRoutes, CircuitBreakerRoutes,
-   * DeadLetterRoutes and OpenApiRoutes declare them, each with the requests that exercise it, in an order that leaves
+   * The routes the nodes serve, as TaskRoutes, WorkflowRoutes, CircuitBreakerRoutes, DeadLetterRoutes,
+   * ScheduleRoutes, RateLimitRoutes and OpenApiRoutes declare them, each with the requests that exercise it, in an order that leaves
    * each call what it needs (the dead letter is redriven last).
    */
   private List<Call> routeTable() {
@@ -102,6 +111,8 @@ class OpenApiProcessIT {
     String workflow = "/api/v1/workflows/" + io.steadfast.workflow.WorkflowGraph.workflowIdFor("openapi-workflow");
     String cyclic = "{\"name\":\"cyclic\",\"steps\":[{\"name\":\"a\",\"type\":\"noop\",\"dependsOn\":[\"b\"]},"
         + "{\"name\":\"b\",\"type\":\"noop\",\"dependsOn\":[\"a\"]}]}";
+    String schedule = "/api/v1/schedules/openapi-contract";
+    String unknownSchedule = "/api/v1/schedules/nope";
     return List.of(
         new Call("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", null, 200),
 
@@ -150,6 +161,29 @@ class OpenApiProcessIT {
         new Call("POST", "/api/v1/circuit-breakers/{type}/open", breaker + "/open", null, 200),
         new Call("POST", "/api/v1/circuit-breakers/{type}/reset", breaker + "/reset", null, 200),
         new Call("POST", "/api/v1/circuit-breakers/{type}/reset", "/api/v1/circuit-breakers/nope/reset", null, 404),
+        // The drill is off unless configured.
+        new Call("POST", "/api/v1/circuit-breakers/{type}/simulate-failure", breaker + "/simulate-failure?count=3", null, 403),
+
+        new Call("POST", "/api/v1/schedules", "/api/v1/schedules", SCHEDULE, 201),
+        new Call("POST", "/api/v1/schedules", "/api/v1/schedules", SCHEDULE, 200),
+        new Call("POST", "/api/v1/schedules", "/api/v1/schedules", SCHEDULE.replace("0 3 * * *", "0 4 * * *"), 409),
+        new Call("POST", "/api/v1/schedules", "/api/v1/schedules", "{\"id\":\"x\",\"cron\":\"every day\"}", 400),
+        new Call("POST", "/api/v1/schedules", "/api/v1/schedules", TOO_LARGE, 413),
+        new Call("GET", "/api/v1/schedules", "/api/v1/schedules", null, 200),
+        new Call("GET", "/api/v1/schedules/{id}", schedule, null, 200),
+        new Call("GET", "/api/v1/schedules/{id}", unknownSchedule, null, 404),
+        new Call("POST", "/api/v1/schedules/{id}/pause", schedule + "/pause", null, 200),
+        new Call("POST", "/api/v1/schedules/{id}/pause", unknownSchedule + "/pause", null, 404),
+        new Call("POST", "/api/v1/schedules/{id}/resume", schedule + "/resume", null, 200),
+        new Call("POST", "/api/v1/schedules/{id}/resume", unknownSchedule + "/resume", null, 404),
+        new Call("POST", "/api/v1/schedules/{id}/trigger", schedule + "/trigger", null, 202),
+        new Call("POST", "/api/v1/schedules/{id}/trigger", unknownSchedule + "/trigger", null, 404),
+        new Call("DELETE", "/api/v1/schedules/{id}", schedule, null, 200),
+        new Call("DELETE", "/api/v1/schedules/{id}", schedule, null, 404),
+
+        new Call("GET", "/api/v1/rate-limits", "/api/v1/rate-limits", null, 200),
+        new Call("GET", "/api/v1/rate-limits/{type}", "/api/v1/rate-limits/" + LIMITED_TYPE, null, 200),
+        new Call("GET", "/api/v1/rate-limits/{type}", "/api/v1/rate-limits/noop", null, 404),
 
         new Call("GET", "/api/v1/dead-letters", "/api/v1/dead-letters?type=flaky&errorType=FLAKY&limit=10", null, 200),
         new Call("GET", "/api/v1/dead-letters", "/api/v1/dead-letters?limit=0", null, 400),

@@ -90,6 +90,7 @@ final class TaskEntityFixture implements AutoCloseable {
   final TestClock clock = new TestClock();
   final StubBreakers breakers = new StubBreakers();
   final RecordingTaskMetrics metrics = new RecordingTaskMetrics();
+  final StubRatePermits ratePermits = new StubRatePermits();
   final TaskRuntime runtime =
       new TaskRuntime(
           types,
@@ -101,7 +102,9 @@ final class TaskEntityFixture implements AutoCloseable {
           Duration.ofMinutes(1),
           this::fileDeadLetter,
           breakers,
-          metrics);
+          metrics,
+          StepLink.Reporter.NONE,
+          ratePermits);
   /** Dead letters handed to the (stand-in) queue, in order, including refused ones. */
   final java.util.concurrent.ConcurrentLinkedQueue<io.steadfast.dlq.DeadLetterQueue.Entry> filed =
       new java.util.concurrent.ConcurrentLinkedQueue<>();

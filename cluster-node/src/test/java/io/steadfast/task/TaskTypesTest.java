@@ -31,6 +31,18 @@ class TaskTypesTest {
     assertEquals(5, types.find("email").orElseThrow().retryPolicy().maxAttempts());
   }
 
+  @Test
+  void aTypeMayHaveARateLimitAndOthersHaveNone() {
+    Config config =
+        ConfigFactory.parseString("steadfast.task-types { t { handler = noop, rate-limit { permits = 20, per = 1s } }, u { handler = noop } }")
+            .withFallback(SHIPPED.withoutPath("steadfast.task-types"));
+
+    TaskTypes types = TaskTypes.fromConfig(config, HandlerRegistry.of(new NoopHandler()));
+
+    assertEquals(java.util.Map.of("t", new io.steadfast.ratelimit.RateLimit(20, java.time.Duration.ofSeconds(1), 20)),
+        types.rateLimits());
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
     "max-attempts = 0                     | steadfast.task-types.t",
@@ -42,6 +54,9 @@ class TaskTypesTest {
     "bulkhead.concurrency = 0             | steadfast.task-types.t.bulkhead.concurrency",
     "attempt-timeout = 0s                 | steadfast.task-types.t.attempt-timeout",
     "circuit-breaker.failure-rate-threshold = 120 | steadfast.task-types.t.circuit-breaker.failure-rate-threshold",
+    "rate-limit { permits = 0, per = 1s } | steadfast.task-types.t.rate-limit.permits",
+    "rate-limit { permits = 5, per = 0s } | steadfast.task-types.t.rate-limit.per",
+    "rate-limit { per = 1s }              | steadfast.task-types.t.rate-limit.permits",
   })
   void aBadValueStopsStartUpNamingItsKey(String setting, String key) {
     Config config =

@@ -11,6 +11,8 @@ public enum StepReadiness {
   RETRY_WAIT,
   /** Its type's circuit breaker is open; no attempt is spent until nextAttemptAt. */
   DEFERRED_BY_BREAKER,
+  /** Its type's rate limit has no permit free now: it waits for one, spending no attempt. */
+  RATE_LIMITED,
   SUCCEEDED,
   DEAD_LETTERED,
   CANCELLED;

@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <pre>
  * java -cp "cluster-node/target/cluster-node.jar:cluster-node/target/lib/*" io.steadfast.bench.Bench \
- *     throughput|batch|latency|retry|recovery|resources|schedule|workflow [--name=value ...]
+ *     throughput|batch|latency|retry|recovery|resources|schedule|workflow|ratelimit [--name=value ...]
  * </pre>
  *
  * Options (defaults in brackets): --port-offset [500], --db (resources: the cluster's store, h2 or
@@ -33,7 +33,7 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
       System.err.println(
-          "usage: Bench throughput|batch|latency|retry|recovery|resources|schedule|workflow [--name=value ...]");
+          "usage: Bench throughput|batch|latency|retry|recovery|resources|schedule|workflow|ratelimit [--name=value ...]");
       System.exit(2);
     }
     String scenario = args[0];
@@ -78,6 +78,13 @@ public final class Bench {
       case "schedule" -> Schedule.run(everyNode, runId, Duration.ofMinutes(2));
       case "workflow" -> Workflows.run(everyNode, offset, options.text("db", "h2"), options.integer("workflows", 200),
           options.decimal("workflow-rate", 4), bound, runId);
+      case "ratelimit" -> RateLimited.run(everyNode, new RateLimited.Settings(
+          options.integer("tasks", 1_000),
+          Duration.ofSeconds(options.integer("kill-after-seconds", 15)),
+          options.text("cluster-script", "scripts/cluster.sh"),
+          offset,
+          bound,
+          runId));
       default -> {
         System.err.println("unknown scenario '" + scenario + "'");
         System.exit(2);

@@ -1,4 +1,4 @@
-package io.steadfast.breaker;
+package io.steadfast.sharding;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
