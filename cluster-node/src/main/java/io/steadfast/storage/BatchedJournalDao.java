@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableColumnNames;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableConfiguration;
 import org.apache.pekko.persistence.jdbc.config.EventTagTableConfiguration;
@@ -42,6 +43,7 @@ public final class BatchedJournalDao extends DefaultJournalDao {
   private final JdbcProfile slickProfile;
   private final String insertEvent;
   private final String insertTag;
+  private final JournalBacklog backlog;
 
   public BatchedJournalDao(
       JdbcBackend.JdbcDatabaseDef db,
@@ -55,6 +57,19 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     this.slickProfile = profile;
     this.insertEvent = insertEventSql(journalConfig.eventJournalTableConfiguration());
     this.insertTag = insertTagSql(journalConfig.eventJournalTableConfiguration(), journalConfig.eventTagTableConfiguration());
+    this.backlog = JournalBacklog.get(Adapter.toTyped(mat.system()));
+  }
+
+  /** The plugin's queue, counted in and out for admission control. */
+  @Override
+  public Future<BoxedUnit> queueWriteJournalRows(Seq<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows) {
+    backlog.offered();
+    Future<BoxedUnit> written = super.queueWriteJournalRows(rows);
+    written.onComplete(done -> {
+      backlog.done();
+      return BoxedUnit.UNIT;
+    }, ExecutionContext.parasitic$.MODULE$);
+    return written;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.steadfast.storage;
 
+import static io.steadfast.testing.Waiting.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
@@ -121,6 +122,11 @@ class BatchedJournalDaoTest {
     List<String> ofEntity2 = evenTagged.stream().filter(e -> e.persistenceId().equals("e-2"))
         .map(e -> ((Tagged) e.event()).text()).toList();
     assertEquals(List.of("2-a", "2-b", "2-c"), ofEntity2);
+
+    // Every write counted into the node's journal backlog is counted out once written.
+    JournalBacklog backlog = JournalBacklog.get(testKit.system());
+    assertEquals(1000, backlog.capacity());
+    waitFor("the journal backlog back to 0").until(backlog::queued, queued -> queued == 0);
 
     // A new incarnation replays what was written.
     ActorRef<Write> again = testKit.spawn(entity("e-7"));
