@@ -6,11 +6,12 @@ import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 
 /**
- * How many writes wait in this node's journal queue, against its size ({@code
- * jdbc-journal.bufferSize}). The plugin fails a write offered to a full queue: that write is not
- * acknowledged (its entity restarts; a submission gets no answer and its client a 503), so
- * nothing acknowledged is lost, but the node should stop taking new work before that. Counted by
- * {@link BatchedJournalDao}; read by admission control.
+ * How many writes this node's journal has taken and not yet written, against the size of its
+ * queue ({@code jdbc-journal.bufferSize}). The plugin fails a write offered while that many wait
+ * beyond the batch it gathers ({@code batchSize} rows) and those being written ({@code
+ * parallelism}): that write is not acknowledged (its entity restarts; a submission gets no answer
+ * and its client a 503), so nothing acknowledged is lost, but the node should stop taking new
+ * work before that. Counted by {@link BatchedJournalDao}; read by admission control.
  */
 public final class JournalBacklog implements Extension {
   private final AtomicInteger queued = new AtomicInteger();

@@ -19,20 +19,22 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * A burst larger than the node's journal queue ({@code jdbc-journal.bufferSize}, 16 here): the
- * node turns submissions away (429 {@code overloaded}, bound {@code journal}, or 503 {@code
+ * A burst larger than the node's journal queue: the node turns submissions away (429 {@code overloaded}, bound {@code journal}, or 503 {@code
  * timeout} for a write the full queue refused) with JSON and Retry-After, never acknowledges a
  * write it did not make, and a client that sends the refused ones again with their idempotency
- * keys ends with every task run exactly once.
+ * keys ends with every task run exactly once. The queue holds 16 writes beyond the batch being
+ * gathered (4 rows) and the one being written, so that 200 new tasks at once overflow it.
  */
 class JournalBoundProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int BATCHES = 4;
   private static final int PER_BATCH = 50;
+  private static final List<String> SMALL_QUEUE = List.of(
+      "-Djdbc-journal.bufferSize=16", "-Djdbc-journal.batchSize=4", "-Djdbc-journal.parallelism=1");
 
   @Test
   void aBurstPastTheJournalQueueIsRefusedCleanlyAndLosesNothingAcknowledged() throws Exception {
-    try (LocalCluster cluster = LocalCluster.start("journal-bound", 1, List.of("-Djdbc-journal.bufferSize=16"))) {
+    try (LocalCluster cluster = LocalCluster.start("journal-bound", 1, SMALL_QUEUE)) {
       LocalCluster.Node node = cluster.node(1);
       List<String> keys = IntStream.range(0, BATCHES * PER_BATCH).mapToObj(i -> "journal-bound-" + i).toList();
       Map<String, String> acknowledged = new ConcurrentHashMap<>();
