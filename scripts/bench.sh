@@ -334,7 +334,7 @@ run_peers() {
       printf "BENCH peers_bullmq_%s %s %s\n", $3, $4, $5 }' "$out" | tee -a "$RESULTS"
   out=$RUN_DIR/peers-jobrunr.txt
   run_child env -C "$copy"/jobrunr-bench N="$tasks" PROBES=0 ./run.sh noop >"$out" || die "jobrunr-bench failed; see $out"
-  sed -n 's/^jobrunr_noop_jobs_per_s=\([0-9.]*\).*/BENCH peers_jobrunr_noop_jobs_per_s \1 jobs\/s/p' "$out" | tee -a "$RESULTS"
+  sed -n 's/.*jobrunr_noop_jobs_per_s=\([0-9.]*\).*/BENCH peers_jobrunr_noop_jobs_per_s \1 jobs\/s/p' "$out" | tee -a "$RESULTS"
   report_peer_ratios
 }
 
