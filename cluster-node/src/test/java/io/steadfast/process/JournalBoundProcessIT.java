@@ -8,98 +8,132 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * A burst larger than the node's journal queue: the node turns submissions away (429 {@code overloaded}, bound {@code journal}, or 503 {@code
- * timeout} for a write the full queue refused) with JSON and Retry-After, never acknowledges a
- * write it did not make, and a client that sends the refused ones again with their idempotency
- * keys ends with every task run exactly once. The queue holds 16 writes beyond the batch being
- * gathered (4 rows) and the one being written, so that 200 new tasks at once overflow it.
+ * More writes than the node's journal queue holds: with the database frozen (SIGSTOP), 40
+ * attempts ending at once overflow a queue of 16 (written 4 at a time). While it is full the node
+ * turns submissions away at once with {@code 429 overloaded} (bound {@code journal}), JSON and
+ * Retry-After, and persists nothing; once the database goes on, the refused submissions sent
+ * again with their idempotency keys are taken, and every task (those whose writes the full queue
+ * refused included) runs to SUCCEEDED exactly once.
  */
 class JournalBoundProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int BATCHES = 4;
-  private static final int PER_BATCH = 50;
   private static final List<String> SMALL_QUEUE = List.of(
       "-Djdbc-journal.bufferSize=16", "-Djdbc-journal.batchSize=4", "-Djdbc-journal.parallelism=1");
+  private static final int SLEEPS = 40;
+  private static final int LATE = 20;
 
   @Test
-  void aBurstPastTheJournalQueueIsRefusedCleanlyAndLosesNothingAcknowledged() throws Exception {
+  void aFullJournalTurnsSubmissionsAwayAndLosesNothingAcknowledged() throws Exception {
     try (LocalCluster cluster = LocalCluster.start("journal-bound", 1, SMALL_QUEUE)) {
       LocalCluster.Node node = cluster.node(1);
-      List<String> keys = IntStream.range(0, BATCHES * PER_BATCH).mapToObj(i -> "journal-bound-" + i).toList();
       Map<String, String> acknowledged = new ConcurrentHashMap<>();
-      Map<Integer, Integer> refusals = new ConcurrentHashMap<>();
+      List<String> sleeps = keys("sleep", SLEEPS);
+      assertEquals(List.of(), submit(cluster, node, sleeps, "sleep", "{\"durationMs\":1500}", acknowledged),
+          "the sleeps are taken before the database stops");
 
-      // All batches at once: the first ones fill the journal's queue before it writes anything.
-      List<CompletableFuture<Void>> burst = new ArrayList<>();
-      for (int b = 0; b < BATCHES; b++) {
-        List<String> batch = keys.subList(b * PER_BATCH, (b + 1) * PER_BATCH);
-        burst.add(CompletableFuture.runAsync(() -> send(cluster, node, batch, acknowledged, refusals)));
+      cluster.pauseDatabase();
+      int peak;
+      List<JsonNode> refused;
+      List<String> late = keys("late", LATE);
+      try {
+        // The sleeps end within 1.5 s and their writes queue; the database answers nothing.
+        LocalCluster.await("the journal holding half its queue", Duration.ofSeconds(30),
+            () -> queuedWrites(cluster, node) >= 8);
+        peak = queuedWrites(cluster, node);
+        refused = new ArrayList<>();
+        List<String> notTaken = submit(cluster, node, late, "noop", "{}", acknowledged, refused);
+        assertEquals(late, notTaken, "no submission is taken while the journal is full");
+      } finally {
+        cluster.resumeDatabase();
       }
-      CompletableFuture.allOf(burst.toArray(CompletableFuture[]::new)).get();
-      assertTrue(refusals.values().stream().mapToInt(Integer::intValue).sum() > 0,
-          "the burst reached the journal's bound: " + refusals);
-      Map<String, String> firstRound = Map.copyOf(acknowledged);
+      for (JsonNode refusal : refused) {
+        assertEquals(429, refusal.get("status").asInt(), refusal::toString);
+        JsonNode error = refusal.get("error");
+        assertEquals("overloaded", error.get("error").asText(), refusal::toString);
+        assertEquals("journal", error.get("details").get("bound").asText(), refusal::toString);
+      }
+      assertEquals(SLEEPS, cluster.tasksInJournal(), "the refused submissions persisted nothing");
 
       // The client sends the refused ones again, with their keys, until each is taken.
-      LocalCluster.await("every task acknowledged after resubmission", Duration.ofSeconds(120), () -> {
-        List<String> missing = keys.stream().filter(key -> !acknowledged.containsKey(key)).toList();
-        if (!missing.isEmpty()) send(cluster, node, missing, acknowledged, refusals);
-        return acknowledged.size() == keys.size();
+      LocalCluster.await("every late task taken once sent again", Duration.ofSeconds(60), () -> {
+        List<String> missing = late.stream().filter(key -> !acknowledged.containsKey(key)).toList();
+        return submit(cluster, node, missing, "noop", "{}", acknowledged).isEmpty();
       });
 
       Map<String, JsonNode> done = TaskProgress.awaitTerminal(cluster, acknowledged.values(), Duration.ofSeconds(120));
-      for (JsonNode task : done.values()) assertEquals("SUCCEEDED", task.get("status").asText(), task::toString);
-      // Acknowledged in the burst means in the journal: the same task, found again on resubmission.
-      for (var first : firstRound.entrySet()) assertEquals(first.getValue(), acknowledged.get(first.getKey()));
-      Set<String> ids = new HashSet<>(acknowledged.values());
-      assertEquals(keys.size(), ids.size());
-      assertEquals(keys.size(), cluster.tasksInJournal(), "one task per key, no more");
-      System.out.println("JOURNAL BOUND: " + keys.size() + " tasks in a burst of " + BATCHES + " batches; refused "
-          + refusals + " (status -> answers); " + firstRound.size() + " acknowledged at once, all SUCCEEDED");
+      int retried = 0;
+      for (JsonNode task : done.values()) {
+        assertEquals("SUCCEEDED", task.get("status").asText(), task::toString);
+        if (task.get("attempts").size() > 1) retried++;
+      }
+      assertEquals(SLEEPS + LATE, done.size());
+      assertEquals(SLEEPS + LATE, cluster.tasksInJournal(), "one task per key, no more");
+      System.out.println("JOURNAL BOUND: " + peak + " writes queued with the database stopped; " + refused.size()
+          + " submissions refused with 429 (bound journal), all taken when sent again; " + retried + " of " + SLEEPS
+          + " sleeps ran again after their end was refused by the full queue; all " + done.size() + " SUCCEEDED");
     }
   }
 
-  /** One batch of noop tasks; records each acknowledged task and counts each refusal by status. */
-  private static void send(LocalCluster cluster, LocalCluster.Node node, List<String> keys,
-      Map<String, String> acknowledged, Map<Integer, Integer> refusals) {
+  private static List<String> keys(String prefix, int count) {
+    return IntStream.range(0, count).mapToObj(i -> "journal-bound-" + prefix + "-" + i).toList();
+  }
+
+  private static List<String> submit(LocalCluster cluster, LocalCluster.Node node, List<String> keys, String type,
+      String payload, Map<String, String> acknowledged) {
+    return submit(cluster, node, keys, type, payload, acknowledged, new ArrayList<>());
+  }
+
+  /** One batch; records each task taken, collects each refusal, and returns the keys not taken. */
+  private static List<String> submit(LocalCluster cluster, LocalCluster.Node node, List<String> keys, String type,
+      String payload, Map<String, String> acknowledged, List<JsonNode> refusals) {
+    if (keys.isEmpty()) return List.of();
     String body = keys.stream()
-        .map(key -> "{\"type\":\"noop\",\"priority\":9,\"idempotencyKey\":\"" + key + "\"}")
+        .map(key -> "{\"type\":\"" + type + "\",\"priority\":9,\"payload\":" + payload + ",\"idempotencyKey\":\"" + key + "\"}")
         .collect(Collectors.joining(",", "{\"tasks\":[", "]}"));
     try {
       HttpResponse<String> answer = cluster.post(node, "/api/v1/tasks/batch", body);
       assertEquals(200, answer.statusCode(), answer.body());
       JsonNode results = JSON.readTree(answer.body()).get("results");
-      boolean anyRefused = false;
+      List<String> notTaken = new ArrayList<>();
       for (int i = 0; i < keys.size(); i++) {
         JsonNode result = results.get(i);
         int status = result.get("status").asInt();
-        switch (status) {
-          case 202, 200 -> acknowledged.put(keys.get(i), result.get("task").get("id").asText());
-          case 429, 503 -> {
-            String error = result.get("error").get("error").asText();
-            assertEquals(status == 429 ? "overloaded" : "timeout", error, result::toString);
-            refusals.merge(status, 1, Integer::sum);
-            anyRefused = true;
-          }
-          default -> throw new AssertionError("unexpected answer " + result);
+        if (status == 202 || status == 200) {
+          acknowledged.put(keys.get(i), result.get("task").get("id").asText());
+        } else {
+          assertTrue(status == 429 || status == 503, result::toString);
+          refusals.add(result);
+          notTaken.add(keys.get(i));
         }
       }
-      if (anyRefused) {
+      if (!notTaken.isEmpty()) {
         assertTrue(answer.headers().firstValue("Retry-After").isPresent(), "tells the client when to come back");
       }
+      return notTaken;
     } catch (Exception e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The node's {@code steadfast_journal_queued_writes} gauge, as it scrapes now. */
+  private static int queuedWrites(LocalCluster cluster, LocalCluster.Node node) {
+    String sample = "steadfast_journal_queued_writes ";
+    try {
+      return cluster.get(node, "/metrics").body().lines()
+          .filter(line -> line.startsWith(sample))
+          .mapToInt(line -> (int) Double.parseDouble(line.substring(sample.length()).trim()))
+          .findFirst()
+          .orElse(0);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not scrape " + node.name(), e);
     }
   }
 }
