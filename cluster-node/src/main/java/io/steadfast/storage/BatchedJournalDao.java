@@ -39,8 +39,6 @@ import slick.jdbc.SimpleJdbcAction;
  * untouched. Used through {@code jdbc-journal.dao}.
  */
 public final class BatchedJournalDao extends DefaultJournalDao {
-  private final JdbcBackend.JdbcDatabaseDef database;
-  private final JdbcProfile slickProfile;
   private final String insertEvent;
   private final String insertTag;
   private final JournalBacklog backlog;
@@ -53,8 +51,6 @@ public final class BatchedJournalDao extends DefaultJournalDao {
       ExecutionContext ec,
       Materializer mat) {
     super(db, profile, journalConfig, serialization, ec, mat);
-    this.database = db;
-    this.slickProfile = profile;
     this.insertEvent = insertEventSql(journalConfig.eventJournalTableConfiguration());
     this.insertTag = insertTagSql(journalConfig.eventJournalTableConfiguration(), journalConfig.eventTagTableConfiguration());
     this.backlog = JournalBacklog.get(Adapter.toTyped(mat.system()));
@@ -84,9 +80,9 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     });
     @SuppressWarnings("unchecked")
     DBIOAction<BoxedUnit, ?, ?> inTransaction =
-        (DBIOAction<BoxedUnit, ?, ?>) slickProfile.api().jdbcActionExtensionMethods(write).transactionally();
+        (DBIOAction<BoxedUnit, ?, ?>) profile().api().jdbcActionExtensionMethods(write).transactionally();
     @SuppressWarnings("unchecked")
-    Future<BoxedUnit> done = (Future<BoxedUnit>) database.run((DBIOAction) inTransaction);
+    Future<BoxedUnit> done = (Future<BoxedUnit>) db().run((DBIOAction) inTransaction);
     return done;
   }
 
@@ -142,7 +138,7 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     else statement.setNull(12, Types.VARCHAR);
   }
 
-  static String insertEventSql(EventJournalTableConfiguration journal) {
+  private static String insertEventSql(EventJournalTableConfiguration journal) {
     EventJournalTableColumnNames c = journal.columnNames();
     return "INSERT INTO " + table(journal.schemaName(), journal.tableName()) + " ("
         + String.join(", ",
@@ -153,7 +149,7 @@ public final class BatchedJournalDao extends DefaultJournalDao {
   }
 
   /** The tag row of an event written earlier in the same transaction, found by its key. */
-  static String insertTagSql(EventJournalTableConfiguration journal, EventTagTableConfiguration tags) {
+  private static String insertTagSql(EventJournalTableConfiguration journal, EventTagTableConfiguration tags) {
     EventJournalTableColumnNames c = journal.columnNames();
     return "INSERT INTO " + table(tags.schemaName(), tags.tableName())
         + " (" + quote(tags.columnNames().eventId()) + ", " + quote(tags.columnNames().tag()) + ")"
