@@ -183,6 +183,8 @@ db_node_options() {
   case $DB_KIND in
     postgres) echo "-Dsteadfast.db.kind=postgres -Dsteadfast.db.url=$(pg_url) -Dsteadfast.db.user=$PG_USER -Dsteadfast.db.password=" ;;
     h2) echo "-Dsteadfast.db.url=$(h2_url)" ;;
+    # The node's own default: H2 on a file under its run dir (and not this script's name for it).
+    embedded) echo "-Dsteadfast.db.kind=h2" ;;
   esac
 }
 
