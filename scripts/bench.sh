@@ -57,7 +57,8 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
   recovery    the latency load for BENCH_RECOVERY_SECONDS (30), node 2 killed after
               BENCH_KILL_AFTER_SECONDS (10), BENCH_SLEEP_TASKS (60) sleep tasks running on it:
               kill -> first and last resumed attempt, lost tasks
-  jmh         JMH: what an attempt pays for its circuit breaker (BENCH_JMH_ARGS, default
+  jmh         JMH: what an attempt pays for its circuit breaker, and what the journal pays per
+              tagged event row, the plugin's DAO against ours (BENCH_JMH_ARGS, default
               "-wi 3 -i 5 -f 1 -w 1s -r 1s")
   peers       after the cluster stops, the same number of no-op jobs (BENCH_NOOP_TASKS) on two
               task systems users compare Steadfast with, from BENCH_PEERS_DIR (../shared/peers
@@ -311,11 +312,12 @@ run_jmh() {
   local csv=$RUN_DIR/jmh.csv args
   read -r -a args <<<"${BENCH_JMH_ARGS:--wi 3 -i 5 -f 1 -w 1s -r 1s}"
   run_child java -cp "$JMH_JAR:$CHECKOUT/cluster-node/jmh/target/lib/*" org.openjdk.jmh.Main \
-    CircuitBreakerBench "${args[@]}" -rf csv -rff "$csv"
+    'CircuitBreakerBench|JournalWriteBench' "${args[@]}" -rf csv -rff "$csv"
   # "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit"
+  # A benchmark with a parameter (JournalWriteBench's dao) has it in an 8th column: named after it.
   awk -F, 'NR > 1 {
-      gsub(/"/, ""); n = split($1, part, ".")
-      printf "BENCH jmh_%s %.1f %s\nBENCH jmh_%s_error_99.9 %.1f %s\n", part[n], $5, $7, part[n], $6, $7
+      gsub(/"/, ""); n = split($1, part, "."); name = part[n] (NF >= 8 ? "_" $8 : "")
+      printf "BENCH jmh_%s %.1f %s\nBENCH jmh_%s_error_99.9 %.1f %s\n", name, $5, $7, name, $6, $7
     }' "$csv" |
     tee -a "$RESULTS"
 }
