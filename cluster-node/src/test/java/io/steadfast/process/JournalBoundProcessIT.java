@@ -16,12 +16,12 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * More writes than the node's journal queue holds: with the database frozen (SIGSTOP), 40
- * attempts ending at once overflow a queue of 16 (written 4 at a time). While it is full the node
- * turns submissions away at once with {@code 429 overloaded} (bound {@code journal}), JSON and
- * Retry-After, and persists nothing; once the database goes on, the refused submissions sent
- * again with their idempotency keys are taken, and every task (those whose writes the full queue
- * refused included) runs to SUCCEEDED exactly once.
+ * Writes piling up in the node's journal: with the database frozen (SIGSTOP), 40 attempts end
+ * into a queue of 16 (written 4 at a time; the plugin refuses a write past that). While half of
+ * it is taken the node turns submissions away at once with {@code 429 overloaded} (bound {@code
+ * journal}), JSON and Retry-After, and persists nothing; once the database goes on, the refused
+ * submissions sent again with their idempotency keys are taken, and every task (any whose write
+ * the full queue refused included) runs to SUCCEEDED exactly once.
  */
 class JournalBoundProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
