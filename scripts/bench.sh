@@ -16,9 +16,9 @@ readonly CLUSTER_SH=$SCRIPT_DIR/cluster.sh
 # Also the order they run in: resources counts journal rows while no earlier task can write any
 # (its memory peaks are reported after the last scenario), latency and recovery take half the
 # peak that throughput measured, recovery kills a node (restarted after it), ratelimit kills its
-# limiter's node (restarted after it), console measures the
-# cluster idle once the rest is over, and jmh runs once the cluster is stopped.
-readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule workflow recovery ratelimit console jmh)
+# limiter's node (restarted after it), console measures the cluster idle once the rest is over,
+# and jmh and peers run once the cluster is stopped.
+readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule workflow recovery ratelimit console jmh peers)
 
 readonly OFFSET=${BENCH_PORT_OFFSET:-500}
 RUN_DIR=${BENCH_RUN_DIR:-$CHECKOUT/run/bench}
@@ -28,13 +28,16 @@ readonly RESULTS=$RUN_DIR/results.txt
 readonly MEMORY_DIR=$RUN_DIR/memory
 readonly NODE_OPTS=${BENCH_JAVA_OPTS:--Xmx384m}
 readonly FLAKY_BREAKER=${BENCH_FLAKY_BREAKER:-relaxed}
-# The cluster's store: h2 (default) or postgres (cluster.sh then runs a PostgreSQL of its own).
+# The cluster's store: h2 (default), postgres (cluster.sh then runs a PostgreSQL of its own), or
+# embedded (one node with H2 inside it: what one machine gets without the cluster).
 readonly DB=${BENCH_DB:-h2}
+readonly NODES=${BENCH_NODES:-$([[ $DB == embedded ]] && echo 1 || echo 3)}
 
 # The load generator is a module of its own (cluster-node/bench), not part of the node's jar.
 readonly BENCH_JAR=$CHECKOUT/cluster-node/bench/target/bench.jar
 readonly BENCH_CP="$BENCH_JAR:$CHECKOUT/cluster-node/bench/target/lib/*"
 readonly JMH_JAR=$CHECKOUT/cluster-node/jmh/target/benchmarks.jar
+readonly PEERS_DIR=${BENCH_PEERS_DIR:-$(dirname "$CHECKOUT")/shared/peers}
 
 usage() {
   cat <<EOF
@@ -70,11 +73,20 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
               (20) for the whole cluster, submitted at once: attempts/s in every whole 5-s window
               (min, max, worst deviation from the limit); then the same with the node hosting the
               limiter killed BENCH_RATELIMIT_KILL_AFTER_SECONDS (15) in (started again after it)
-  jmh         JMH: what an attempt pays for its circuit breaker (BENCH_JMH_ARGS, default
+  jmh         JMH: what an attempt pays for its circuit breaker, and what the journal pays per
+              tagged event row, the plugin's DAO against ours (BENCH_JMH_ARGS, default
               "-wi 3 -i 5 -f 1 -w 1s -r 1s")
+  peers       after the cluster stops, the same number of no-op jobs (BENCH_NOOP_TASKS) on two
+              task systems users compare Steadfast with, from BENCH_PEERS_DIR (../shared/peers
+              beside the checkout, copied to the run dir first): BullMQ on Redis (bullmq-bench,
+              needs redis-server and npm) and JobRunr on H2 (jobrunr-bench, needs mvn); prints
+              their jobs/s and CPU per job and the ratios of this run's throughput and batch
+              figures to them
 
 Environment: BENCH_DB (h2 or postgres: the cluster's store, default h2; the *_cpu_ms_per_task_h2
-line is then *_cpu_ms_per_task_postgres, the postmaster and all its processes),
+line is then *_cpu_ms_per_task_postgres, the postmaster and all its processes; or embedded: one
+node with H2 inside it, whose CPU is all in *_cpu_ms_per_task_nodes), BENCH_NODES (3; 1 for
+embedded; recovery needs 3),
 BENCH_PORT_OFFSET (500), BENCH_RUN_DIR (run/bench), BENCH_JAVA_OPTS (node JVM
 options, -Xmx384m), BENCH_BOUND_SECONDS (how long to wait for tasks to end, 600),
 BENCH_FLAKY_BREAKER: relaxed (default) or shipped; see below.
@@ -137,10 +149,10 @@ require_no_cluster() {
 start_cluster() {
   require_no_cluster
   # A fresh journal each run: figures should not depend on what earlier runs left in it.
-  rm -rf "$RUN_DIR/h2" "$RUN_DIR/postgres" "$MEMORY_DIR"
+  rm -rf "$RUN_DIR/h2" "$RUN_DIR/postgres" "$RUN_DIR/db" "$MEMORY_DIR"
   mkdir -p "$RUN_DIR" "$MEMORY_DIR"
   CLUSTER_STARTED=1
-  cluster start 3
+  cluster start "$NODES"
   sample_memory &
   SAMPLER_PID=$!
 }
@@ -220,6 +232,7 @@ ensure_load_generator() {
 bench() {
   run_child java -Xmx512m -cp "$BENCH_CP" io.steadfast.bench.Bench "$@" \
     --port-offset="$OFFSET" \
+    --nodes="$NODES" \
     --db="$DB" \
     --in-flight="${BENCH_IN_FLIGHT:-64}" \
     --bound-seconds="${BENCH_BOUND_SECONDS:-600}" \
@@ -270,7 +283,7 @@ report_cpu_per_task() {
   awk -v s="$scenario" -v t="$tasks" -v n="$(($(cpu_ticks 'node-*') - nodes_before))" \
       -v h="$(($(cpu_ticks "$DB") - db_before))" -v db="$DB" -v hz="$hz" 'BEGIN {
     printf "BENCH %s_cpu_ms_per_task_nodes %.2f ms\n", s, n * 1000 / hz / t
-    printf "BENCH %s_cpu_ms_per_task_%s %.2f ms\n", s, db, h * 1000 / hz / t
+    if (db != "embedded") printf "BENCH %s_cpu_ms_per_task_%s %.2f ms\n", s, db, h * 1000 / hz / t
     printf "BENCH %s_cpu_ms_per_task %.2f ms\n", s, (n + h) * 1000 / hz / t
   }' | tee -a "$RESULTS"
 }
@@ -318,6 +331,7 @@ run_scenario() {
       done
       ;;
     jmh) run_jmh ;;
+    peers) run_peers ;;
   esac
 }
 
@@ -410,13 +424,45 @@ run_jmh() {
   local csv=$RUN_DIR/jmh.csv args
   read -r -a args <<<"${BENCH_JMH_ARGS:--wi 3 -i 5 -f 1 -w 1s -r 1s}"
   run_child java -cp "$JMH_JAR:$CHECKOUT/cluster-node/jmh/target/lib/*" org.openjdk.jmh.Main \
-    CircuitBreakerBench "${args[@]}" -rf csv -rff "$csv"
+    'CircuitBreakerBench|JournalWriteBench' "${args[@]}" -rf csv -rff "$csv"
   # "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit"
+  # A benchmark with a parameter (JournalWriteBench's dao) has it in an 8th column: named after it.
   awk -F, 'NR > 1 {
-      gsub(/"/, ""); n = split($1, part, ".")
-      printf "BENCH jmh_%s %.1f %s\nBENCH jmh_%s_error_99.9 %.1f %s\n", part[n], $5, $7, part[n], $6, $7
+      gsub(/"/, ""); n = split($1, part, "."); name = part[n] (NF >= 8 ? "_" $8 : "")
+      printf "BENCH jmh_%s %.1f %s\nBENCH jmh_%s_error_99.9 %.1f %s\n", name, $5, $7, name, $6, $7
     }' "$csv" |
     tee -a "$RESULTS"
+}
+
+# The peers run from a copy in the run dir (their scripts install and build into their own folder).
+# Each prints its own machine-readable lines; what is compared is taken from those.
+run_peers() {
+  local tasks=${BENCH_NOOP_TASKS:-20000} copy=$RUN_DIR/peers out
+  [[ -d $PEERS_DIR/bullmq-bench && -d $PEERS_DIR/jobrunr-bench ]] || die "no peers in $PEERS_DIR (set BENCH_PEERS_DIR)"
+  # Copied once: the copy keeps what the peers installed (node_modules, target) for the next run.
+  [[ -d $copy ]] || { mkdir -p "$copy" && cp -r "$PEERS_DIR"/bullmq-bench "$PEERS_DIR"/jobrunr-bench "$copy"/; }
+  out=$RUN_DIR/peers-bullmq.txt
+  run_child "$copy"/bullmq-bench/run.sh noop --jobs "$tasks" --repeats 1 --no-latency-events >"$out" ||
+    die "bullmq-bench failed; see $out"
+  awk '$1 == "PEER" && $2 == "bullmq" && $3 ~ /^noop_(bulk|single)(_cpu_per_job)?$/ {
+      printf "BENCH peers_bullmq_%s %s %s\n", $3, $4, $5 }' "$out" | tee -a "$RESULTS"
+  out=$RUN_DIR/peers-jobrunr.txt
+  run_child env -C "$copy"/jobrunr-bench N="$tasks" PROBES=0 ./run.sh noop >"$out" || die "jobrunr-bench failed; see $out"
+  sed -n 's/.*jobrunr_noop_jobs_per_s=\([0-9.]*\).*/BENCH peers_jobrunr_noop_jobs_per_s \1 jobs\/s/p' "$out" | tee -a "$RESULTS"
+  report_peer_ratios
+}
+
+# Steadfast's figure over the peer's (tasks/s: above 1 is faster; CPU per task: above 1 costs more).
+report_peer_ratios() {
+  awk '$1 == "BENCH" { v[$2] = $3 }
+    function ratio(name, a, b) { if ((a in v) && (b in v) && v[b] > 0) printf "BENCH %s %.3f ratio\n", name, v[a] / v[b] }
+    END {
+      ratio("peers_ratio_batch_tasks_per_s_to_bullmq_bulk", "batch_tasks_per_s", "peers_bullmq_noop_bulk")
+      ratio("peers_ratio_batch_cpu_per_task_to_bullmq_bulk", "batch_cpu_ms_per_task", "peers_bullmq_noop_bulk_cpu_per_job")
+      ratio("peers_ratio_batch_tasks_per_s_to_jobrunr", "batch_tasks_per_s", "peers_jobrunr_noop_jobs_per_s")
+      ratio("peers_ratio_single_tasks_per_s_to_bullmq_single", "throughput_tasks_per_s", "peers_bullmq_noop_single")
+      ratio("peers_ratio_single_cpu_per_task_to_bullmq_single", "throughput_cpu_ms_per_task", "peers_bullmq_noop_single_cpu_per_job")
+    }' "$RESULTS" | tee -a "$RESULTS"
 }
 
 # --- the table -----------------------------------------------------------------------------------
@@ -446,7 +492,12 @@ main() {
   for scenario in "${ALL_SCENARIOS[@]}"; do
     if (($# == 0)) || [[ " $* " == *" $scenario "* ]]; then scenarios+=("$scenario"); fi
   done
-  [[ $DB == h2 || $DB == postgres ]] || die "BENCH_DB must be h2 or postgres, got '$DB'"
+  [[ $DB == h2 || $DB == postgres || $DB == embedded ]] || die "BENCH_DB must be h2, postgres or embedded, got '$DB'"
+  [[ $NODES =~ ^[1-9]$ ]] || die "BENCH_NODES must be 1 to 9, got '$NODES'"
+  if [[ " ${scenarios[*]} " == *" recovery "* ]] && ((NODES < 3)); then die "recovery kills node 2 of 3: BENCH_NODES=3"; fi
+  if [[ " ${scenarios[*]} " == *" resources "* && $DB == embedded ]]; then
+    die "resources reads the journal through a database server: not with BENCH_DB=embedded"
+  fi
   [[ $FLAKY_BREAKER == relaxed || $FLAKY_BREAKER == shipped ]] ||
     die "BENCH_FLAKY_BREAKER must be relaxed or shipped, got '$FLAKY_BREAKER'"
   command -v java >/dev/null || die "java is required"
@@ -457,16 +508,18 @@ main() {
 
   mkdir -p "$RUN_DIR"
   : >"$RESULTS"
-  echo "Scenarios: ${scenarios[*]}; store: $DB; node options: $(node_opts); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  if [[ " ${scenarios[*]} " != " jmh " ]]; then ensure_load_generator; fi
+  echo "Scenarios: ${scenarios[*]}; store: $DB; $NODES node(s); node options: $(node_opts); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [[ " ${scenarios[*]} " != " jmh " && " ${scenarios[*]} " != " peers " ]]; then ensure_load_generator; fi
   for scenario in "${scenarios[@]}"; do
-    [[ $scenario != jmh ]] || continue
+    [[ $scenario != jmh && $scenario != peers ]] || continue
     ((CLUSTER_STARTED)) || start_cluster
     run_scenario "$scenario"
   done
   if [[ " ${scenarios[*]} " == *" resources "* ]]; then report_memory; fi
   stop_cluster # a microbenchmark wants the machine to itself
   if [[ " ${scenarios[*]} " == *" jmh "* ]]; then run_scenario jmh; fi
+  # After the cluster and anything else of ours: the peers measure the machine as we left it.
+  if [[ " ${scenarios[*]} " == *" peers "* ]]; then run_scenario peers; fi
   echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   print_table
 }

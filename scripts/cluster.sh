@@ -90,7 +90,8 @@ Environment:
   STEADFAST_PORT_OFFSET   added to every port (default 0); give a second cluster its own
                           offset and its own STEADFAST_RUN_DIR
   STEADFAST_RUN_DIR       pids, logs and database (default: $CHECKOUT/run)
-  STEADFAST_DB            h2 (default) or postgres: the store 'start' uses (as --db)
+  STEADFAST_DB            h2 (default), postgres, or embedded (one node on an H2 file of its
+                          own, no database server): the store 'start' uses (as --db)
   STEADFAST_JAVA_OPTS     JVM options of each node (default: -Xmx384m)
   STEADFAST_READY_TIMEOUT seconds to wait for nodes to become ready (default: 90)
   STEADFAST_KEEP_RUNNING  1 (default): a supervisor restarts a node whose JVM exits (a crash, a downing
@@ -152,7 +153,8 @@ pg_url() { echo "jdbc:postgresql://$HOST:$(pg_port)/$PG_DATABASE"; }
 # --- the database server: h2 or postgres ----------------------------------------------------------
 
 require_db_kind() {
-  [[ $DB_KIND == h2 || $DB_KIND == postgres ]] || die "the store must be h2 or postgres (--db, STEADFAST_DB), got '$DB_KIND'"
+  [[ $DB_KIND == h2 || $DB_KIND == postgres || $DB_KIND == embedded ]] ||
+    die "the store must be h2, postgres or embedded (--db, STEADFAST_DB), got '$DB_KIND'"
 }
 
 # The running cluster's store is the one it was started with, whatever the environment says.
@@ -162,19 +164,28 @@ use_recorded_db_kind() {
   require_db_kind
 }
 
-# The database server's process name (pid and log file): h2 or postgres.
+# The database server's process name (pid and log file): h2 or postgres. An embedded store has
+# no server: H2 runs inside the one node, on a file under the run dir (the node's default URL).
 db_name() { echo "$DB_KIND"; }
-db_port() { if [[ $DB_KIND == postgres ]]; then pg_port; else h2_port; fi; }
-db_url() { if [[ $DB_KIND == postgres ]]; then pg_url; else h2_url; fi; }
-db_label() { if [[ $DB_KIND == postgres ]]; then echo "PostgreSQL"; else echo "the H2 server"; fi; }
+db_port() {
+  case $DB_KIND in postgres) pg_port ;; h2) h2_port ;; esac
+}
+db_url() {
+  case $DB_KIND in postgres) pg_url ;; h2) h2_url ;; *) echo "jdbc:h2:file:$RUN_DIR/db/steadfast (inside node 1)" ;; esac
+}
+db_label() {
+  case $DB_KIND in postgres) echo "PostgreSQL" ;; h2) echo "the H2 server" ;; *) echo "the embedded H2" ;; esac
+}
+has_db_server() { [[ $DB_KIND != embedded ]]; }
 
 # The settings a node needs for the store.
 db_node_options() {
-  if [[ $DB_KIND == postgres ]]; then
-    echo "-Dsteadfast.db.kind=postgres -Dsteadfast.db.url=$(pg_url) -Dsteadfast.db.user=$PG_USER -Dsteadfast.db.password="
-  else
-    echo "-Dsteadfast.db.url=$(h2_url)"
-  fi
+  case $DB_KIND in
+    postgres) echo "-Dsteadfast.db.kind=postgres -Dsteadfast.db.url=$(pg_url) -Dsteadfast.db.user=$PG_USER -Dsteadfast.db.password=" ;;
+    h2) echo "-Dsteadfast.db.url=$(h2_url)" ;;
+    # The node's own default: H2 on a file under its run dir (and not this script's name for it).
+    embedded) echo "-Dsteadfast.db.kind=h2" ;;
+  esac
 }
 
 # True if something listens on the TCP port (on any address, so a wildcard listener counts too).
@@ -571,7 +582,7 @@ stop_postgres() {
 }
 
 start_db() {
-  if [[ $DB_KIND == postgres ]]; then start_postgres; else start_h2; fi
+  case $DB_KIND in postgres) start_postgres ;; h2) start_h2 ;; esac
 }
 
 utc_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
@@ -769,7 +780,7 @@ cmd_start() {
   local n=$DEFAULT_NODES i name
   while (($# > 0)); do
     case $1 in
-      --db) (($# >= 2)) || die "--db needs h2 or postgres"; DB_KIND=$2; shift 2 ;;
+      --db) (($# >= 2)) || die "--db needs h2, postgres or embedded"; DB_KIND=$2; shift 2 ;;
       --db=*) DB_KIND=${1#--db=}; shift ;;
       *) n=$1; shift ;;
     esac
@@ -800,7 +811,9 @@ cmd_start() {
 
   ensure_built
 
-  local ports=("$(db_port)") node_port_list
+  [[ $DB_KIND != embedded ]] || ((n == 1)) || die "an embedded store serves one node only; use h2 or postgres for $n"
+  local ports=() node_port_list
+  if has_db_server; then ports+=("$(db_port)"); fi
   for ((i = 1; i <= n; i++)); do
     read -r -a node_port_list <<<"$(node_ports "$i")"
     ports+=("${node_port_list[@]}")
@@ -816,7 +829,7 @@ cmd_start() {
   echo "$DB_KIND" >"$DB_KIND_FILE"
 
   local started=$SECONDS
-  echo "Starting $(db_label) on $HOST:$(db_port) ..."
+  if has_db_server; then echo "Starting $(db_label) on $HOST:$(db_port) ..."; fi
   start_db
   if keep_running; then
     echo "Starting $n node(s), each under a supervisor that restarts it if it exits ..."
@@ -834,7 +847,7 @@ cmd_start() {
 
   echo "Cluster of $n node(s) ready after $((SECONDS - started)) s."
   for i in "${nodes[@]}"; do print_node "$i"; done
-  printf '  %-8s %s   pid %s\n' "$(db_name)" "$(db_url)" "$(running_pid "$(db_name)")"
+  if has_db_server; then printf '  %-8s %s   pid %s\n' "$(db_name)" "$(db_url)" "$(running_pid "$(db_name)")"; fi
   printf '  logs     %s/   (%s logs I | logs db)\n' "$LOG_DIR" "${0##*/}"
 }
 
@@ -851,7 +864,7 @@ cmd_start_node() {
   use_recorded_keep_running
   use_recorded_db_kind
   keep_running || true # only checks the value here
-  [[ -n $(running_pid "$(db_name)") ]] ||
+  ! has_db_server || [[ -n $(running_pid "$(db_name)") ]] ||
     die "$(db_label) of this cluster is not running; run '${0##*/} stop' then '${0##*/} start $n'"
   local pid sup started=$SECONDS
   pid=$(running_pid "node-$i")
@@ -1089,7 +1102,9 @@ cmd_status() {
       "$i" "$pid" "$ready" "$restarts" "$HOST" "$(api_port "$i")" "$HOST" "$(mgmt_port "$i")"
   done
   pid=$(running_pid "$(db_name)")
-  if [[ -n $pid ]]; then
+  if ! has_db_server; then
+    printf '  %-8s %s\n' "$(db_name)" "$(db_url)"
+  elif [[ -n $pid ]]; then
     printf '  %-8s running  pid %-8s %s\n' "$(db_name)" "$pid" "$(db_url)"
   else
     printf '  %-8s not running\n' "$(db_name)"

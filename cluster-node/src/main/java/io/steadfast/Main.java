@@ -35,6 +35,7 @@ import io.steadfast.ratelimit.RateLimits;
 import io.steadfast.schedule.Schedules;
 import io.steadfast.stats.ReadSide;
 import io.steadfast.storage.DatabaseKind;
+import io.steadfast.storage.JournalBacklog;
 import io.steadfast.storage.JournalSchema;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskRuntime;
@@ -177,7 +178,9 @@ public final class Main {
         JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
     ApiErrors errors = new ApiErrors(mapper);
     RequestGuards guards = RequestGuards.fromConfig(config, errors);
-    AdmissionControl admission = AdmissionControl.fromConfig(config, bulkheads::waitingAttempts);
+    JournalBacklog journalBacklog = JournalBacklog.get(system);
+    AdmissionControl admission = AdmissionControl.fromConfig(config, bulkheads::waitingAttempts,
+        new AdmissionControl.Journal(journalBacklog::queued, journalBacklog.capacity()));
     Route api =
         Directives.concat(
             new OpenApiRoutes().routes(),

@@ -14,24 +14,44 @@ import java.util.function.IntSupplier;
  * in its bulkheads. Lower priorities are turned away first: a submission of priority p (0..9) is
  * taken while {@code load < maxLoad × (0.5 + 0.5 × p / 9)}, so priority 0 is shed from half the
  * bound and priority 9 only at the bound. Accepted tasks are never dropped.
+ *
+ * <p>The journal is a bound of its own: its queue fails a write offered when full (the write is
+ * not acknowledged, and a submission waits out its ask timeout for a 503), so while the node's
+ * journal holds half its queue or more, every priority is turned away. The other half is left for
+ * the writes of the tasks already taken (attempts starting and ending) and for sharding's own.
  */
 public final class AdmissionControl {
   private final int maxLoad;
   private final Duration retryAfter;
   private final IntSupplier waitingAttempts;
+  private final Journal journal;
   private final AtomicInteger inFlight = new AtomicInteger();
 
-  /** Why a submission was turned away. */
-  public record Rejection(int load, int limit, int priority, Duration retryAfter) {}
+  /** Which bound turned a submission away. */
+  public enum Bound { LOAD, JOURNAL }
 
-  public AdmissionControl(int maxLoad, Duration retryAfter, IntSupplier waitingAttempts) {
+  /**
+   * Why a submission was turned away: {@code load} against {@code limit} are the node's load for
+   * {@link Bound#LOAD}, the journal's queued writes for {@link Bound#JOURNAL}.
+   */
+  public record Rejection(Bound bound, int load, int limit, int priority, Duration retryAfter) {}
+
+  /** The node's journal queue: writes waiting in it now, and how many it holds. */
+  public record Journal(IntSupplier queued, int capacity) {
+    int bound() {
+      return Math.max(1, capacity / 2);
+    }
+  }
+
+  public AdmissionControl(int maxLoad, Duration retryAfter, IntSupplier waitingAttempts, Journal journal) {
     this.maxLoad = maxLoad;
     this.retryAfter = retryAfter;
     this.waitingAttempts = waitingAttempts;
+    this.journal = journal;
   }
 
   /** From {@code steadfast.admission}; a bad value names its key. */
-  public static AdmissionControl fromConfig(Config config, IntSupplier waitingAttempts) {
+  public static AdmissionControl fromConfig(Config config, IntSupplier waitingAttempts, Journal journal) {
     int maxLoad = config.getInt("steadfast.admission.max-load");
     if (maxLoad < 1) {
       throw new ConfigException.BadValue("steadfast.admission.max-load", "must be at least 1 but was " + maxLoad);
@@ -41,7 +61,7 @@ public final class AdmissionControl {
       throw new ConfigException.BadValue(
           "steadfast.admission.retry-after", "must be between 0s and 1h but was " + retryAfter);
     }
-    return new AdmissionControl(maxLoad, retryAfter, waitingAttempts);
+    return new AdmissionControl(maxLoad, retryAfter, waitingAttempts, journal);
   }
 
   /**
@@ -49,11 +69,15 @@ public final class AdmissionControl {
    * given back with {@link #done()} once the submission is answered.
    */
   public Optional<Rejection> admit(int priority) {
+    int queued = journal.queued().getAsInt();
+    if (queued >= journal.bound()) {
+      return Optional.of(new Rejection(Bound.JOURNAL, queued, journal.bound(), priority, retryAfter));
+    }
     int limit = limitFor(priority);
     int load = inFlight.incrementAndGet() - 1 + waitingAttempts.getAsInt();
     if (load < limit) return Optional.empty();
     inFlight.decrementAndGet();
-    return Optional.of(new Rejection(load, limit, priority, retryAfter));
+    return Optional.of(new Rejection(Bound.LOAD, load, limit, priority, retryAfter));
   }
 
   public void done() {

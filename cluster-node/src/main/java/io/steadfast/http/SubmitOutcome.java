@@ -4,6 +4,7 @@ import io.steadfast.admission.AdmissionControl;
 import io.steadfast.protocol.api.ApiError;
 import io.steadfast.protocol.api.TaskView;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -65,11 +66,22 @@ sealed interface SubmitOutcome {
     }
 
     public ApiError error() {
+      if (rejection.bound() == AdmissionControl.Bound.JOURNAL) {
+        return new ApiError("overloaded",
+            "this node's journal has " + rejection.load() + " writes queued (limit " + rejection.limit()
+                + "); retry after " + retryAfter().toSeconds() + " s",
+            details());
+      }
       return new ApiError("overloaded",
           "this node is at its load limit for priority " + rejection.priority() + " (load " + rejection.load()
               + ", limit " + rejection.limit() + "); retry after " + retryAfter().toSeconds()
               + " s, or submit with a higher priority",
-          Map.of("load", rejection.load(), "limit", rejection.limit(), "priority", rejection.priority()));
+          details());
+    }
+
+    private Map<String, Object> details() {
+      return Map.of("bound", rejection.bound().name().toLowerCase(Locale.ROOT), "load", rejection.load(),
+          "limit", rejection.limit(), "priority", rejection.priority());
     }
   }
 

@@ -12,6 +12,7 @@ import io.steadfast.breaker.BreakerStatus;
 import io.steadfast.breaker.Breakers;
 import io.steadfast.execution.Bulkheads;
 import io.steadfast.protocol.api.DeadLetterStats;
+import io.steadfast.storage.JournalBacklog;
 import io.steadfast.task.TaskMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -99,7 +100,7 @@ public final class NodeMetrics implements TaskMetrics {
 
   /**
    * Metrics for a running node: the task counts plus gauges over its breakers, bulkheads,
-   * dead-letter queue and cluster membership.
+   * journal queue, dead-letter queue and cluster membership.
    *
    * @param deadLetterStats asks the dead-letter queue for its stats (called at most every few
    *     seconds, never waited on)
@@ -110,6 +111,7 @@ public final class NodeMetrics implements TaskMetrics {
     NodeMetrics metrics = new NodeMetrics();
     metrics.watchBreakers(types, type -> breakers.lastHeard(type).map(BreakerStatus::state).orElse(null));
     metrics.watchBulkheads(types, bulkheads::inUse, bulkheads::waiting);
+    metrics.watchJournal(JournalBacklog.get(system));
     metrics.watchDeadLetters(deadLetterStats, System::nanoTime);
     metrics.watchCluster(Cluster.get(system));
     return metrics;
@@ -173,6 +175,15 @@ public final class NodeMetrics implements TaskMetrics {
         .help("Attempts waiting for a slot of their type's bulkhead on this node")
         .labelNames("type")
         .callback(gauge -> types.forEach(type -> gauge.call(waiting.applyAsInt(type), type)))
+        .register(registry);
+  }
+
+  void watchJournal(JournalBacklog journal) {
+    GaugeWithCallback.builder()
+        .name("steadfast_journal_queued_writes")
+        .help("Writes this node's journal has taken and not yet written; past half of "
+            + journal.capacity() + " (jdbc-journal.bufferSize) submissions are turned away")
+        .callback(gauge -> gauge.call(journal.queued()))
         .register(registry);
   }
 

@@ -9,7 +9,9 @@ import org.junit.jupiter.api.Test;
 
 class AdmissionControlTest {
   private final AtomicInteger waiting = new AtomicInteger();
-  private final AdmissionControl admission = new AdmissionControl(100, Duration.ofSeconds(2), waiting::get);
+  private final AtomicInteger journalQueued = new AtomicInteger();
+  private final AdmissionControl admission = new AdmissionControl(100, Duration.ofSeconds(2), waiting::get,
+      new AdmissionControl.Journal(journalQueued::get, 40));
 
   @Test
   void lowerPrioritiesAreTurnedAwayFirst() {
@@ -26,6 +28,7 @@ class AdmissionControlTest {
   void pastTheBoundEveryoneIsToldWhenToComeBack() {
     waiting.set(100);
     var rejection = admission.admit(9).orElseThrow();
+    assertEquals(AdmissionControl.Bound.LOAD, rejection.bound());
     assertEquals(100, rejection.load());
     assertEquals(100, rejection.limit());
     assertEquals(Duration.ofSeconds(2), rejection.retryAfter());
@@ -37,6 +40,23 @@ class AdmissionControlTest {
     assertTrue(admission.admit(0).isEmpty());
     assertTrue(admission.admit(0).isPresent(), "the first one is still in flight: load 50");
     admission.done();
+    assertTrue(admission.admit(0).isEmpty());
+  }
+
+  @Test
+  void aJournalHoldingHalfItsQueueTurnsEveryPriorityAway() {
+    journalQueued.set(19);
+    assertTrue(admission.admit(9).isEmpty(), "below half the queue");
+    admission.done();
+    journalQueued.set(20);
+    var rejection = admission.admit(9).orElseThrow();
+    assertEquals(AdmissionControl.Bound.JOURNAL, rejection.bound());
+    assertEquals(20, rejection.load());
+    assertEquals(20, rejection.limit());
+    assertTrue(admission.admit(0).isPresent());
+    // Refused without taking a place: once the journal drains, the node's own bound is untouched.
+    journalQueued.set(0);
+    waiting.set(49);
     assertTrue(admission.admit(0).isEmpty());
   }
 }

@@ -43,6 +43,16 @@ final class H2TestServer implements TestDatabase {
   }
 
   @Override
+  public void pause() throws Exception {
+    TestDatabase.signal(server.toHandle(), "STOP");
+  }
+
+  @Override
+  public void resume() throws Exception {
+    TestDatabase.signal(server.toHandle(), "CONT");
+  }
+
+  @Override
   public List<String> nodeProperties() {
     return List.of("-Dsteadfast.db.url=" + url());
   }

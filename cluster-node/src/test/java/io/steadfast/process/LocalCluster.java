@@ -193,6 +193,15 @@ public final class LocalCluster implements AutoCloseable {
     database.start();
   }
 
+  /** SIGSTOP of the database server: every statement waits until {@link #resumeDatabase()}. */
+  public void pauseDatabase() throws Exception {
+    database.pause();
+  }
+
+  public void resumeDatabase() throws Exception {
+    database.resume();
+  }
+
   /** The store the cluster runs on: "h2" or "postgres". */
   public String databaseKind() {
     return TestDatabase.kind();

@@ -107,6 +107,23 @@ final class PostgresTestServer implements TestDatabase {
     for (ProcessHandle backend : backends) awaitGone(backend, Duration.ofSeconds(30));
   }
 
+  @Override
+  public void pause() throws Exception {
+    signalAll("STOP");
+  }
+
+  @Override
+  public void resume() throws Exception {
+    signalAll("CONT");
+  }
+
+  /** The postmaster and each of its processes (backends, writers). */
+  private void signalAll(String signal) throws Exception {
+    ProcessHandle postmaster = postmaster().orElseThrow(() -> new IllegalStateException("no postmaster running"));
+    TestDatabase.signal(postmaster, signal);
+    for (ProcessHandle child : postmaster.children().toList()) TestDatabase.signal(child, signal);
+  }
+
   private static void awaitGone(ProcessHandle process, Duration timeout) {
     try {
       LocalCluster.await("process " + process.pid() + " gone", timeout, () -> !process.isAlive());

@@ -24,6 +24,19 @@ interface TestDatabase extends AutoCloseable {
   /** SIGKILL of the server (for PostgreSQL, its postmaster): whatever it had not made durable is gone. */
   void kill() throws Exception;
 
+  /** SIGSTOP of every process of the server: it keeps its connections and answers nothing. */
+  void pause() throws Exception;
+
+  /** SIGCONT of every process of the server. */
+  void resume() throws Exception;
+
+  static void signal(ProcessHandle process, String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+    }
+  }
+
   /** The settings every node gets to use this database. */
   List<String> nodeProperties();
 

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The load generator of scripts/bench.sh: a separate JVM that drives a running cluster through
@@ -15,8 +16,9 @@ import java.util.List;
  *     throughput|batch|latency|retry|recovery|resources|schedule|workflow|ratelimit [--name=value ...]
  * </pre>
  *
- * Options (defaults in brackets): --port-offset [500], --db (resources: the cluster's store, h2 or
- * postgres) [h2], --in-flight [64], --tasks [per scenario],
+ * Options (defaults in brackets): --port-offset [500], --nodes (the cluster's size; requests go
+ * to nodes 1 to n in turn) [3], --db (resources: the cluster's store, h2 or postgres) [h2],
+ * --in-flight [64], --tasks [per scenario],
  * --warmup-tasks (throughput: noop tasks first, not measured) [2000; batch: 0],
  * --batch-size (batch: tasks per POST /api/v1/tasks/batch) [100], --batches-in-flight (batch) [4],
  * --rate (tasks/s; 0 = measure the peak with a short throughput run and take half) [0],
@@ -44,7 +46,7 @@ public final class Bench {
     String runId = options.text("run-id", Long.toString(System.currentTimeMillis(), 36));
     String results = options.text("results", "");
     if (!results.isEmpty()) Figures.alsoTo(Path.of(results));
-    Api everyNode = new Api(offset, List.of(1, 2, 3));
+    Api everyNode = everyNode(options);
 
     switch (scenario) {
       case "throughput" -> {
@@ -59,11 +61,11 @@ public final class Bench {
       }
       case "retry" -> Throughput.run(everyNode, "retry", options.integer("tasks", 5_000), inFlight, bound,
           i -> flakyOnce("retry-" + runId + "-" + i));
-      case "latency" -> Latency.run(everyNode, "latency", rate(options, runId, inFlight, bound),
+      case "latency" -> Latency.run(everyNode, "latency", rate(everyNode, options, runId, inFlight, bound),
           Duration.ofSeconds(options.integer("seconds", 20)), 4 * inFlight, bound,
           i -> Api.task("noop", "latency-" + runId + "-" + i));
       case "recovery" -> Recovery.run(new Api(offset, List.of(1, 3)), new Recovery.Settings(
-          rate(options, runId, inFlight, bound),
+          rate(everyNode, options, runId, inFlight, bound),
           Duration.ofSeconds(options.integer("seconds", 30)),
           Duration.ofSeconds(options.integer("kill-after-seconds", 10)),
           options.integer("sleep-tasks", 60),
@@ -105,13 +107,19 @@ public final class Bench {
     Completion.await(api, submitted.ids(), bound);
   }
 
+  /** Nodes 1 to {@code --nodes}, in turn. */
+  private static Api everyNode(Options options) {
+    return new Api(options.integer("port-offset", 500), IntStream.rangeClosed(1, options.integer("nodes", 3)).boxed().toList());
+  }
+
   /** {@code --rate}, or half the peak measured by a short throughput run. */
-  private static double rate(Options options, String runId, int inFlight, Duration bound) throws InterruptedException {
+  private static double rate(Api everyNode, Options options, String runId, int inFlight, Duration bound)
+      throws InterruptedException {
     double rate = options.decimal("rate", 0);
     if (rate > 0) return rate;
     int tasks = options.integer("calibration-tasks", 2_000);
     Figures.progress("no --rate: measuring the peak with %d noop tasks first", tasks);
-    double peak = Throughput.run(new Api(options.integer("port-offset", 500), List.of(1, 2, 3)), "calibration", tasks,
+    double peak = Throughput.run(everyNode, "calibration", tasks,
         inFlight, bound, i -> Api.task("noop", "calibration-" + runId + "-" + i));
     return Math.max(1, peak / 2);
   }

@@ -1,0 +1,175 @@
+package io.steadfast.storage;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.persistence.jdbc.config.EventJournalTableColumnNames;
+import org.apache.pekko.persistence.jdbc.config.EventJournalTableConfiguration;
+import org.apache.pekko.persistence.jdbc.config.EventTagTableConfiguration;
+import org.apache.pekko.persistence.jdbc.config.JournalConfig;
+import org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao;
+import org.apache.pekko.persistence.jdbc.journal.dao.JournalTables.JournalPekkoSerializationRow;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.stream.Materializer;
+import scala.Option;
+import scala.Tuple2;
+import scala.collection.immutable.Seq;
+import scala.collection.immutable.Set;
+import scala.concurrent.ExecutionContext;
+import scala.concurrent.Future;
+import scala.runtime.BoxedUnit;
+import slick.dbio.DBIOAction;
+import slick.jdbc.JdbcBackend;
+import slick.jdbc.JdbcProfile;
+import slick.jdbc.SimpleJdbcAction;
+
+/**
+ * The journal's writes as two JDBC batches per transaction: the event rows, then their tag rows.
+ *
+ * <p>pekko-persistence-jdbc writes a batch holding any tagged event one row at a time ({@code
+ * INSERT} and {@code getGeneratedKeys} per row), because a tag row names its event by the
+ * journal's generated {@code ordering}. Every task event is tagged for the read side, and the
+ * journal batches the writes of all of a node's entities together, so every write went row by
+ * row. Here a tag row finds its event by the journal's primary key ({@code persistence_id},
+ * {@code sequence_number}) inside the same transaction, so neither insert needs a key back and
+ * both go as one batch each. Rows, tables and the transaction are the plugin's: the same
+ * {@code ordering} ends up in {@code event_tag}, and reads (replay, {@code eventsByTag}) are
+ * untouched. Used through {@code jdbc-journal.dao}.
+ */
+public final class BatchedJournalDao extends DefaultJournalDao {
+  private final String insertEvent;
+  private final String insertTag;
+  private final JournalBacklog backlog;
+
+  public BatchedJournalDao(
+      JdbcBackend.JdbcDatabaseDef db,
+      JdbcProfile profile,
+      JournalConfig journalConfig,
+      Serialization serialization,
+      ExecutionContext ec,
+      Materializer mat) {
+    super(db, profile, journalConfig, serialization, ec, mat);
+    this.insertEvent = insertEventSql(journalConfig.eventJournalTableConfiguration());
+    this.insertTag = insertTagSql(journalConfig.eventJournalTableConfiguration(), journalConfig.eventTagTableConfiguration());
+    this.backlog = JournalBacklog.get(Adapter.toTyped(mat.system()));
+  }
+
+  /** The plugin's queue, counted in and out for admission control. */
+  @Override
+  public Future<BoxedUnit> queueWriteJournalRows(Seq<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows) {
+    backlog.offered();
+    Future<BoxedUnit> written = super.queueWriteJournalRows(rows);
+    written.onComplete(done -> {
+      backlog.done();
+      return BoxedUnit.UNIT;
+    }, ExecutionContext.parasitic$.MODULE$);
+    return written;
+  }
+
+  @Override
+  public Future<BoxedUnit> writeJournalRows(Seq<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows) {
+    DBIOAction<BoxedUnit, ?, ?> write = new SimpleJdbcAction<>(context -> {
+      try {
+        write(context.connection(), rows);
+      } catch (SQLException e) {
+        throw new JournalWriteException(e);
+      }
+      return BoxedUnit.UNIT;
+    });
+    @SuppressWarnings("unchecked")
+    DBIOAction<BoxedUnit, ?, ?> inTransaction =
+        (DBIOAction<BoxedUnit, ?, ?>) profile().api().jdbcActionExtensionMethods(write).transactionally();
+    @SuppressWarnings("unchecked")
+    Future<BoxedUnit> done = (Future<BoxedUnit>) db().run((DBIOAction) inTransaction);
+    return done;
+  }
+
+  /** In the order given: the journal hands over each entity's events in sequence order. */
+  private void write(Connection connection, Seq<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows)
+      throws SQLException {
+    boolean anyTag = false;
+    try (PreparedStatement events = connection.prepareStatement(insertEvent)) {
+      var it = rows.iterator();
+      while (it.hasNext()) {
+        Tuple2<JournalPekkoSerializationRow, Set<String>> row = it.next();
+        bindEvent(events, row._1());
+        events.addBatch();
+        anyTag |= row._2().nonEmpty();
+      }
+      events.executeBatch();
+    }
+    if (!anyTag) return;
+    try (PreparedStatement tags = connection.prepareStatement(insertTag)) {
+      var it = rows.iterator();
+      while (it.hasNext()) {
+        Tuple2<JournalPekkoSerializationRow, Set<String>> row = it.next();
+        var tagIt = row._2().iterator();
+        while (tagIt.hasNext()) {
+          tags.setString(1, tagIt.next());
+          tags.setString(2, row._1().persistenceId());
+          tags.setLong(3, row._1().sequenceNumber());
+          tags.addBatch();
+        }
+      }
+      tags.executeBatch();
+    }
+  }
+
+  private static void bindEvent(PreparedStatement statement, JournalPekkoSerializationRow row) throws SQLException {
+    statement.setBoolean(1, row.deleted());
+    statement.setString(2, row.persistenceId());
+    statement.setLong(3, row.sequenceNumber());
+    statement.setString(4, row.writer());
+    statement.setLong(5, row.writeTimestamp());
+    statement.setString(6, row.adapterManifest());
+    statement.setBytes(7, row.eventPayload());
+    statement.setInt(8, row.eventSerId());
+    statement.setString(9, row.eventSerManifest());
+    Option<byte[]> metaPayload = row.metaPayload();
+    if (metaPayload.isDefined()) statement.setBytes(10, metaPayload.get());
+    else statement.setNull(10, Types.VARBINARY);
+    Option<Object> metaSerId = row.metaSerId();
+    if (metaSerId.isDefined()) statement.setInt(11, (Integer) metaSerId.get());
+    else statement.setNull(11, Types.INTEGER);
+    Option<String> metaSerManifest = row.metaSerManifest();
+    if (metaSerManifest.isDefined()) statement.setString(12, metaSerManifest.get());
+    else statement.setNull(12, Types.VARCHAR);
+  }
+
+  private static String insertEventSql(EventJournalTableConfiguration journal) {
+    EventJournalTableColumnNames c = journal.columnNames();
+    return "INSERT INTO " + table(journal.schemaName(), journal.tableName()) + " ("
+        + String.join(", ",
+            quote(c.deleted()), quote(c.persistenceId()), quote(c.sequenceNumber()), quote(c.writer()),
+            quote(c.writeTimestamp()), quote(c.adapterManifest()), quote(c.eventPayload()), quote(c.eventSerId()),
+            quote(c.eventSerManifest()), quote(c.metaPayload()), quote(c.metaSerId()), quote(c.metaSerManifest()))
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  }
+
+  /** The tag row of an event written earlier in the same transaction, found by its key. */
+  private static String insertTagSql(EventJournalTableConfiguration journal, EventTagTableConfiguration tags) {
+    EventJournalTableColumnNames c = journal.columnNames();
+    return "INSERT INTO " + table(tags.schemaName(), tags.tableName())
+        + " (" + quote(tags.columnNames().eventId()) + ", " + quote(tags.columnNames().tag()) + ")"
+        + " SELECT " + quote(c.ordering()) + ", CAST(? AS VARCHAR(256))"
+        + " FROM " + table(journal.schemaName(), journal.tableName())
+        + " WHERE " + quote(c.persistenceId()) + " = ? AND " + quote(c.sequenceNumber()) + " = ?";
+  }
+
+  private static String table(Option<String> schema, String name) {
+    return schema.isDefined() ? quote(schema.get()) + "." + quote(name) : quote(name);
+  }
+
+  private static String quote(String identifier) {
+    return '"' + identifier + '"';
+  }
+
+  /** A failed batch, for the journal to report as the failed write of each entity in it. */
+  static final class JournalWriteException extends RuntimeException {
+    JournalWriteException(SQLException cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
+}
