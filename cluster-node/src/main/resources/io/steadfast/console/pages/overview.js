@@ -3,7 +3,7 @@
 import { badge, duration, h, live, number, refill } from '../core.js';
 
 const STATUSES = [
-  ['PENDING', 'Pending'], ['RUNNING', 'Running'], ['RETRY_WAIT', 'Waiting to retry'], ['DEFERRED', 'Deferred'],
+  ['PENDING', 'Pending'], ['RUNNING', 'Running'], ['RETRY_WAIT', 'Waiting to retry'], ['DEFERRED', 'Deferred'], ['RATE_LIMITED', 'Rate-limited'],
   ['SUCCEEDED', 'Succeeded'], ['DEAD_LETTERED', 'Dead-lettered'], ['CANCELLED', 'Cancelled'],
 ];
 

@@ -3,7 +3,7 @@
 // idempotency key; and a task's own page with its attempts as a timeline, and cancel.
 import { act, ApiError, badge, confirmAction, duration, fill, h, api, query, refill, time } from '../core.js';
 
-const STATUSES = ['PENDING', 'RUNNING', 'RETRY_WAIT', 'DEFERRED', 'SUCCEEDED', 'DEAD_LETTERED', 'CANCELLED'];
+const STATUSES = ['PENDING', 'RUNNING', 'RETRY_WAIT', 'DEFERRED', 'RATE_LIMITED', 'SUCCEEDED', 'DEAD_LETTERED', 'CANCELLED'];
 const TERMINAL = new Set(['SUCCEEDED', 'DEAD_LETTERED', 'CANCELLED']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
