@@ -101,7 +101,11 @@ class ConsoleProcessIT {
     for (int i = 0; i < 30; i++) submit(cluster.node(1 + i % 3), "{\"type\":\"noop\",\"payload\":{}}");
     see("30 more succeeded tasks on the overview, without a reload", () -> count("count-SUCCEEDED") >= before + 30);
     WebElement noopRow = browser.findElement(By.xpath("//tbody/tr[th[normalize-space()='noop']]"));
-    assertTrue(Long.parseLong(noopRow.findElements(By.tagName("td")).get(4).getText().replace(",", "")) >= 30,
+    // The row's cells follow the header's columns after the type: found by name, not by place.
+    List<String> columns = noopRow.findElements(By.xpath("ancestor::table/thead//th")).stream().map(WebElement::getText).toList();
+    int succeeded = columns.indexOf("Succeeded") - 1;
+    assertTrue(succeeded >= 0, "a Succeeded column: " + columns);
+    assertTrue(Long.parseLong(noopRow.findElements(By.tagName("td")).get(succeeded).getText().replace(",", "")) >= 30,
         "the noop row's succeeded count: " + noopRow.getText());
     screenshot("overview");
     assertEveryControlNamed("overview");
