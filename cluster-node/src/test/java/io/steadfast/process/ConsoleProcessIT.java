@@ -331,7 +331,7 @@ class ConsoleProcessIT {
     see("the new schedule's page, ACTIVE", () -> text("schedule-id-title").equals(SCHEDULE) && text("schedule-status").equals("ACTIVE"));
     see("a first run", () -> count("schedule-fired") >= 1);
     long first = count("schedule-fired");
-    see("its runs grow", () -> count("schedule-fired") >= first + 2 && runLinks().size() >= 3);
+    see("its runs grow", () -> count("schedule-fired") > first && runLinks().size() >= 2);
     assertTrue(runLinks().stream().allMatch(href -> href.matches(".*#/tasks/[0-9a-f-]{36}")), "each run links to its task: " + runLinks());
     screenshot("schedule");
     assertEveryControlNamed("schedule");
