@@ -36,9 +36,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * by step as an operator uses it: sign in, watch the overview's counts grow as tasks arrive,
  * find a task by its idempotency key and read its attempts, watch a node turn unreachable (its
  * JVM paused) and leave once killed while its tasks resume elsewhere, force a breaker open and
- * reset it, redrive a dead letter and see it succeed, purge, and, signed in with the read-only
- * token, see a change refused. Each step asserts what the page shows. Screenshots of every page
- * go to {@code target/console-screenshots/}.
+ * reset it, redrive a dead letter and see it succeed, purge, follow a workflow to SUCCEEDED step
+ * by step, create a schedule through the form and pause it, read a type's rate limit, and, signed
+ * in with the read-only token, see a change refused. Each step asserts what the page shows.
+ * Screenshots of every page go to {@code target/console-screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
