@@ -10,6 +10,7 @@ export class ApiError extends Error {
     super(body && body.message ? body.message : `HTTP ${status}`);
     this.status = status;
     this.code = body && body.error;
+    this.details = body && body.details;
   }
 }
 
@@ -255,6 +256,15 @@ export function duration(ms) {
 
 export function number(n) {
   return n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US');
+}
+
+/**
+ * Opens the page at `hash`; when it is the page shown already (a filter applied again), draws it
+ * again, so that Apply always shows what the API has now.
+ */
+export function go(hash) {
+  if (new URL(hash, location.href).hash === location.hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
+  else location.hash = hash;
 }
 
 /** A query string from the set values of `params`. */

@@ -3,7 +3,10 @@
 import overview from './pages/overview.js';
 import cluster from './pages/cluster.js';
 import tasks from './pages/tasks.js';
+import workflows from './pages/workflows.js';
+import schedules from './pages/schedules.js';
 import breakers from './pages/breakers.js';
 import deadLetters from './pages/dead-letters.js';
+import rateLimits from './pages/rate-limits.js';
 
-export default [overview, cluster, tasks, breakers, deadLetters];
+export default [overview, cluster, tasks, workflows, schedules, breakers, rateLimits, deadLetters];

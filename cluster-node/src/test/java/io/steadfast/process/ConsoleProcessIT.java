@@ -36,9 +36,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * by step as an operator uses it: sign in, watch the overview's counts grow as tasks arrive,
  * find a task by its idempotency key and read its attempts, watch a node turn unreachable (its
  * JVM paused) and leave once killed while its tasks resume elsewhere, force a breaker open and
- * reset it, redrive a dead letter and see it succeed, purge, and, signed in with the read-only
- * token, see a change refused. Each step asserts what the page shows. Screenshots of every page
- * go to {@code target/console-screenshots/}.
+ * reset it, redrive a dead letter and see it succeed, purge, follow a workflow to SUCCEEDED step
+ * by step, create a schedule through the form and pause it, read a type's rate limit, and, signed
+ * in with the read-only token, see a change refused. Each step asserts what the page shows.
+ * Screenshots of every page go to {@code target/console-screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -52,6 +53,9 @@ class ConsoleProcessIT {
   private static final Duration SEEN = Duration.ofSeconds(30);
   private static final Duration MEMBERSHIP = Duration.ofSeconds(45);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** A task type with a cluster-wide rate limit, for the rate-limit page. */
+  private static final String LIMITED = "limited";
+  private static final String SCHEDULE = "console-every-second";
 
   private final Path screenshots = Path.of("target", "console-screenshots").toAbsolutePath();
   private LocalCluster cluster;
@@ -64,7 +68,10 @@ class ConsoleProcessIT {
     cluster = LocalCluster.start("console", 3, List.of(
         "-Dsteadfast.http.auth-token=" + TOKEN,
         "-Dsteadfast.http.read-token=" + READ_TOKEN,
-        "-Dsteadfast.console.push-interval=1s"));
+        "-Dsteadfast.console.push-interval=1s",
+        "-Dsteadfast.task-types." + LIMITED + ".handler=noop",
+        "-Dsteadfast.task-types." + LIMITED + ".rate-limit.permits=5",
+        "-Dsteadfast.task-types." + LIMITED + ".rate-limit.per=1s"));
     Files.createDirectories(screenshots);
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM);
@@ -101,7 +108,11 @@ class ConsoleProcessIT {
     for (int i = 0; i < 30; i++) submit(cluster.node(1 + i % 3), "{\"type\":\"noop\",\"payload\":{}}");
     see("30 more succeeded tasks on the overview, without a reload", () -> count("count-SUCCEEDED") >= before + 30);
     WebElement noopRow = browser.findElement(By.xpath("//tbody/tr[th[normalize-space()='noop']]"));
-    assertTrue(Long.parseLong(noopRow.findElements(By.tagName("td")).get(4).getText().replace(",", "")) >= 30,
+    // The row's cells follow the header's columns after the type: found by name, not by place.
+    List<String> columns = noopRow.findElements(By.xpath("ancestor::table/thead//th")).stream().map(WebElement::getText).toList();
+    int succeeded = columns.indexOf("Succeeded") - 1;
+    assertTrue(succeeded >= 0, "a Succeeded column: " + columns);
+    assertTrue(Long.parseLong(noopRow.findElements(By.tagName("td")).get(succeeded).getText().replace(",", "")) >= 30,
         "the noop row's succeeded count: " + noopRow.getText());
     screenshot("overview");
     assertEveryControlNamed("overview");
@@ -257,6 +268,110 @@ class ConsoleProcessIT {
 
   @Test
   @Order(7)
+  void followsAWorkflowToSucceededStepByStepAndOpensAStepsTask() throws Exception {
+    String id = post("/api/v1/workflows", """
+        {"name": "console-diamond", "steps": [
+          {"name": "a", "type": "echo", "payload": {"account": 42}},
+          {"name": "b", "type": "noop", "dependsOn": ["a"]},
+          {"name": "c", "type": "echo", "dependsOn": ["a"]},
+          {"name": "d", "type": "echo", "dependsOn": ["b", "c"]}]}""").get("id").asText();
+    browser.findElement(By.linkText("Workflows")).click();
+    By row = By.cssSelector("tr[data-workflow='" + id + "']");
+    // The listing is the read side's: apply again until it has the workflow.
+    see("the workflow listed", () -> applyUntil(row));
+    assertTrue(browser.findElement(row).getText().contains("console-diamond"), browser.findElement(row).getText());
+    screenshot("workflows");
+    assertEveryControlNamed("workflows");
+
+    browser.findElement(row).findElement(By.linkText(id)).click();
+    see("the workflow SUCCEEDED with its four steps SUCCEEDED", () -> text("workflow-status").equals("SUCCEEDED")
+        && stepStates().equals(List.of("SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED")));
+    assertEquals("4 of 4", text("workflow-progress"));
+    assertEquals("4", browser.findElement(By.cssSelector("#workflow-counts [data-state='SUCCEEDED']")).getText());
+    List<List<String>> stages = browser.findElements(By.cssSelector("#workflow-graph > li.stage")).stream()
+        .map(stage -> stage.findElements(By.cssSelector("li[data-step]")).stream().map(s -> s.getAttribute("data-step")).toList())
+        .toList();
+    assertEquals(List.of(List.of("a"), List.of("b", "c"), List.of("d")), stages, "the diamond's stages in dependency order");
+    assertFalse(browser.findElement(By.xpath("//button[normalize-space()='Cancel workflow']")).isEnabled(), "a succeeded workflow cannot be cancelled");
+    screenshot("workflow");
+    assertEveryControlNamed("workflow");
+
+    String taskOfD = read(cluster.node(1), "/api/v1/workflows/" + id).get("steps").get(3).get("taskId").asText();
+    browser.findElement(By.cssSelector("table.steps tr[data-step='d'] td.task a")).click();
+    see("the task of step d", () -> text("task-id").equals(taskOfD)
+        && browser.findElement(By.cssSelector(".task-head .badge")).getText().equals("SUCCEEDED"));
+
+    browser.get(console + "/console/#/workflows?status=SUCCEEDED&name=console-diamond");
+    see("the workflow listed as SUCCEEDED with 4 of 4 steps", () -> applyUntil(row)
+        && browser.findElement(row).findElement(By.cssSelector("td.status")).getText().equals("SUCCEEDED")
+        && browser.findElement(row).getText().contains("4 of 4"));
+  }
+
+  @Test
+  @Order(8)
+  void createsAScheduleThroughTheFormSeesItsRunsGrowAndPausesIt() {
+    browser.findElement(By.linkText("Schedules")).click();
+    see("the form for a new schedule", () -> browser.findElement(By.id("schedule-id")).isDisplayed());
+    browser.findElement(By.id("schedule-id")).sendKeys(SCHEDULE);
+    browser.findElement(By.id("schedule-cron")).sendKeys("every second");
+    browser.findElement(By.id("schedule-type")).sendKeys("noop");
+    WebElement payload = browser.findElement(By.id("schedule-payload"));
+    payload.clear();
+    payload.sendKeys("{\"from\": \"console\"}");
+    WebElement create = browser.findElement(By.xpath("//button[normalize-space()='Create schedule']"));
+    create.click();
+    see("the API's message naming the cron", () -> text("schedule-problems").startsWith("cron")
+        && "true".equals(browser.findElement(By.id("schedule-cron")).getAttribute("aria-invalid")));
+    screenshot("schedule-form-refused");
+    assertEveryControlNamed("schedules");
+
+    WebElement cron = browser.findElement(By.id("schedule-cron"));
+    cron.clear();
+    cron.sendKeys("@every 1s");
+    create.click();
+    see("the new schedule's page, ACTIVE", () -> text("schedule-id-title").equals(SCHEDULE) && text("schedule-status").equals("ACTIVE"));
+    see("a first run", () -> count("schedule-fired") >= 1);
+    long first = count("schedule-fired");
+    see("its runs grow", () -> count("schedule-fired") > first && runLinks().size() >= 2);
+    assertTrue(runLinks().stream().allMatch(href -> href.matches(".*#/tasks/[0-9a-f-]{36}")), "each run links to its task: " + runLinks());
+    screenshot("schedule");
+    assertEveryControlNamed("schedule");
+
+    scheduleButton("Pause").click();
+    confirm("Pause schedule " + SCHEDULE + "?");
+    see("the schedule PAUSED", () -> text("schedule-status").equals("PAUSED")
+        && text("notice").equals("Schedule " + SCHEDULE + " is PAUSED."));
+    assertTrue(browser.findElement(By.id("schedule")).getText().contains("none while paused"), "no next fire times while paused");
+    long paused = count("schedule-fired");
+    scheduleButton("Trigger now").click();
+    confirm("Trigger schedule " + SCHEDULE + " now?");
+    see("a manual run while paused", () -> count("schedule-fired") >= paused + 1
+        && browser.findElement(By.cssSelector("#schedule-runs tbody")).getText().contains("MANUAL"));
+
+    browser.findElement(By.linkText("Schedules")).click();
+    By row = By.cssSelector("tr[data-schedule='" + SCHEDULE + "']");
+    see("the schedule listed, paused, with its runs", () -> browser.findElement(row).findElement(By.cssSelector("td.status")).getText().equals("PAUSED")
+        && Long.parseLong(browser.findElement(row).findElement(By.cssSelector("td.runs")).getText()) >= paused + 1);
+    assertTrue(browser.findElement(row).getText().contains("@every 1s"), browser.findElement(row).getText());
+    screenshot("schedules");
+  }
+
+  @Test
+  @Order(9)
+  void showsTheRateLimitedTypeWhereItsLimiterRunsAndThisNodesPool() throws Exception {
+    for (int i = 0; i < 10; i++) post("/api/v1/tasks", "{\"type\":\"" + LIMITED + "\",\"payload\":{}}");
+    browser.findElement(By.linkText("Rate limits")).click();
+    By row = By.cssSelector("tr[data-type='" + LIMITED + "']");
+    see("the limited type's limit and its limiter's node", () -> browser.findElement(row).findElement(By.cssSelector("td.limit")).getText().equals("5 per 1 s")
+        && browser.findElement(row).findElement(By.cssSelector("td.hosted")).getText().matches("127\\.0\\.0\\.1:\\d+"));
+    see("the node answering", () -> text("rate-limits-node").contains(cluster.node(1).name()));
+    see("permits leased for the 10 tasks", () -> Long.parseLong(browser.findElement(row).findElement(By.cssSelector("td.leased")).getText().replace(",", "")) >= 10);
+    screenshot("rate-limits");
+    assertEveryControlNamed("rate-limits");
+  }
+
+  @Test
+  @Order(10)
   void theReadOnlyTokenSeesEverythingAndChangesNothing() throws Exception {
     browser.findElement(By.id("sign-out")).click();
     see("the sign-in dialog again", () -> browser.findElement(By.id("sign-in")).isDisplayed());
@@ -321,6 +436,27 @@ class ConsoleProcessIT {
   private long count(String id) {
     String shown = text(id).replace(",", "");
     return shown.matches("\\d+") ? Long.parseLong(shown) : -1;
+  }
+
+  /** The listing is not polled: apply the filter again until {@code row} is there. */
+  private boolean applyUntil(By row) {
+    if (browser.findElements(row).isEmpty()) {
+      browser.findElement(By.cssSelector("form.filters button[type=submit]")).click();
+      return false;
+    }
+    return true;
+  }
+
+  private List<String> stepStates() {
+    return browser.findElements(By.cssSelector("table.steps tr[data-step] td.state")).stream().map(WebElement::getText).toList();
+  }
+
+  private List<String> runLinks() {
+    return browser.findElements(By.cssSelector("#schedule-runs tbody a")).stream().map(a -> a.getAttribute("href")).toList();
+  }
+
+  private WebElement scheduleButton(String label) {
+    return browser.findElement(By.xpath("//div[@id='schedule-actions']/button[normalize-space()='" + label + "']"));
   }
 
   private List<String> attemptTexts() {
@@ -393,6 +529,17 @@ class ConsoleProcessIT {
   }
 
   // ---------------------------------------------------------------- the API, with the token
+
+  private JsonNode post(String path, String body) throws Exception {
+    HttpResponse<String> answer = cluster.send(HttpRequest.newBuilder(cluster.node(1).api(path))
+        .timeout(Duration.ofSeconds(20))
+        .header("Authorization", "Bearer " + TOKEN)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build());
+    assertTrue(answer.statusCode() / 100 == 2, answer.statusCode() + " " + answer.body());
+    return JSON.readTree(answer.body());
+  }
 
   private String submit(LocalCluster.Node node, String body) throws Exception {
     HttpResponse<String> answer = cluster.send(HttpRequest.newBuilder(node.api("/api/v1/tasks"))

@@ -1,7 +1,7 @@
 // Dead letters: the queue with filters, counts by type and by error, redrive one or a selection
 // (optionally with another retry policy), redrive all that match, and purge older than N hours,
 // each change after a confirmation.
-import { act, api, confirmAction, fill, h, number, query, time } from '../core.js';
+import { act, api, confirmAction, fill, go, h, number, query, time } from '../core.js';
 
 function field(label, id, control) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), control);
@@ -26,7 +26,7 @@ export default {
       h('button', { type: 'submit', class: 'primary' }, 'Apply'));
     filters.addEventListener('submit', (e) => {
       e.preventDefault();
-      location.hash = `#/dead-letters${query({ type: type.value.trim(), errorType: errorType.value.trim() })}`;
+      go(`#/dead-letters${query({ type: type.value.trim(), errorType: errorType.value.trim() })}`);
     });
 
     // Another retry policy for redrives, left empty to keep each task's own.

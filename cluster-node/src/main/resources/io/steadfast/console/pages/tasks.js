@@ -1,7 +1,7 @@
 // Tasks: the listing from the read side, filtered and keyset-paged (each page starts after the
 // last row of the one before, so paging stays fast over any number of tasks); a search by id or
 // idempotency key; and a task's own page with its attempts as a timeline, and cancel.
-import { act, ApiError, badge, confirmAction, duration, fill, h, api, query, refill, time } from '../core.js';
+import { act, ApiError, badge, confirmAction, duration, fill, go, h, api, query, refill, time } from '../core.js';
 
 const STATUSES = ['PENDING', 'RUNNING', 'RETRY_WAIT', 'DEFERRED', 'RATE_LIMITED', 'SUCCEEDED', 'DEAD_LETTERED', 'CANCELLED'];
 const TERMINAL = new Set(['SUCCEEDED', 'DEAD_LETTERED', 'CANCELLED']);
@@ -38,8 +38,8 @@ async function listing(root, params) {
     h('button', { type: 'submit', class: 'primary' }, 'Apply'));
   filters.addEventListener('submit', (e) => {
     e.preventDefault();
-    location.hash = `#/tasks${query({ q: search.value.trim(), status: status.value, type: type.value,
-      createdFrom: instant(from.value), createdBefore: instant(before.value) })}`;
+    go(`#/tasks${query({ q: search.value.trim(), status: status.value, type: type.value,
+      createdFrom: instant(from.value), createdBefore: instant(before.value) })}`);
   });
   const rows = h('tbody', { id: 'task-rows' });
   const pager = h('div', { class: 'pager' });
