@@ -21,7 +21,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * asks this actor, a few times a second at most.
  *
  * <p>Neither remembered nor persisted: its state is a function of time. Pools that have work ask
- * it continually, which starts it again on a surviving node soon after its node dies; the new
+ * it continually, which starts it again on a surviving node soon after its node dies (meanwhile
+ * each pool serves its share of the limit locally, see {@link PermitPool}); the new
  * incarnation starts with an empty bucket, so a failover never adds a burst to the permits its
  * predecessor had leased (those expire within {@link PermitPool#LEASE_TTL}).
  */
