@@ -88,11 +88,11 @@ class PermitPoolTest {
   }
 
   @Test
-  void aNodesShareIsTheLimitOverTheMembersNotDownAndLeasesAFifthOfASecondOfIt() {
+  void aNodesShareIsTheLimitOverTheMembersNotDownAndSavesUpTwoLeasesAtMost() {
     RateLimit ofThree = PermitPool.share(LIMIT, 3);
     assertEquals(20 / 3.0, ofThree.permitsPerSecond(), 1e-9);
     assertEquals(2, ofThree.leaseSize());
-    assertEquals(2, ofThree.burst(), "a silence spent idle saves up one lease at most");
+    assertEquals(4, ofThree.burst(), "a silence spent idle saves up two leases at most");
     assertEquals(LIMIT.permitsPerSecond(), PermitPool.share(LIMIT, 1).permitsPerSecond(), 1e-9);
     assertEquals(LIMIT.permitsPerSecond(), PermitPool.share(LIMIT, 0).permitsPerSecond(), 1e-9,
         "a node not yet among the members counts itself");
