@@ -30,15 +30,19 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * divided by the members that are not down, which every node computes alike, counted from when
  * the unanswered lease was sent. It keeps asking the limiter meanwhile, and its first answer ends
  * the local serving at once (along with what is left of it). Without this, a failover left every
- * node without permits for seconds.
+ * node without permits for seconds. If that answer comes from the limiter that answered before
+ * (it was slow, not gone), its bucket filled while the pool served locally: the pool repays what it
+ * served from that limiter's next leases, so a slow limiter costs no permits over the limit
+ * beyond one silence's share. Only to a limiter other than the one that answered before (it
+ * started empty) is nothing owed.
  *
  * <p>The cost is a bounded overshoot, only while some limiter is silent: each silent node adds at
  * most its share, so the nodes that cannot reach the limiter together add at most the limit
  * (n - 1 of n shares while membership agrees), on top of what the limiter leases. Cases: a dead
  * limiter leases nothing, so the survivors run at (n - 1)/n of the limit until its node is
  * downed, then at the limit, until the new limiter answers; a slow limiter that answers later
- * than {@link #FALLBACK_AFTER} lets each node add its share for the whole wait (and a long pause
- * lets it hand out the burst it refilled meanwhile), under 2x the limit in the worst case; a
+ * than {@link #FALLBACK_AFTER} lets each node run ahead by its share of the wait, repaid from
+ * the next leases, under 2x the limit over the wait in the worst case; a
  * partition gives the limiter's side the whole limit and the other side its shares until the
  * split-brain resolver downs one side (about 10 s: the acceptable heartbeat pause plus
  * stable-after), again under 2x. In steady state the limiter answers in milliseconds, and the
@@ -150,7 +154,11 @@ final class PermitPool extends AbstractBehavior<PermitPool.Command> {
   /** When the lease in flight was sent. */
   private Instant askedAt;
   private Instant silentSince;
-  private long servedLocally;
+  private int servedLocally;
+  /** The limiter run that answered last; null before the first answer. */
+  private Long answeredBy;
+  /** Served locally while the limiter that answered before was only slow: taken from its next leases. */
+  private int owed;
 
   private PermitPool(
       ActorContext<Command> context, TimerScheduler<Command> timers, RateLimit limit, Held held,
@@ -232,9 +240,14 @@ final class PermitPool extends AbstractBehavior<PermitPool.Command> {
       timers.startSingleTimer(AskAgain.INSTANCE, RETRY_AFTER_FAILURE);
       return this;
     }
-    if (local != null) stopServingLocally();
+    long incarnation = answer.leased().incarnation();
+    if (local != null) stopServingLocally(incarnation);
+    else if (answeredBy == null || answeredBy != incarnation) owed = 0;
+    answeredBy = incarnation;
     held.leased.addAndGet(answer.leased().granted());
-    grant(answer.leased().granted());
+    int repaid = Math.min(owed, answer.leased().granted());
+    owed -= repaid;
+    grant(answer.leased().granted() - repaid);
     fetchAhead = false;
     if (answer.leased().retryInMs() > 0 && !waiters.isEmpty()) {
       Duration retryIn = Duration.ofMillis(answer.leased().retryInMs());
@@ -260,14 +273,19 @@ final class PermitPool extends AbstractBehavior<PermitPool.Command> {
 
   /**
    * Its first answer ends the local serving, with what is left of it: from now on the limiter
-   * alone counts.
+   * alone counts. The same limiter as before was only slow, and refilled its bucket meanwhile:
+   * what was served locally is owed to it.
    */
-  private void stopServingLocally() {
+  private void stopServingLocally(long incarnation) {
     local = null;
     timers.cancel(LocalTick.INSTANCE);
     held.clear();
-    getContext().getLog().info("{}: the rate limiter answered again {} ms after the lease it left unanswered; {} permits were served locally meanwhile",
-        getContext().getSelf().path().name(), Duration.between(silentSince, clock.instant()).toMillis(), servedLocally);
+    // Before any answer, the limiter may have been running (another node's lease started it): owed.
+    boolean slow = answeredBy == null || answeredBy == incarnation;
+    owed = slow ? owed + servedLocally : 0;
+    getContext().getLog().info("{}: the rate limiter answered again {} ms after the lease it left unanswered; {} permits were served locally meanwhile{}",
+        getContext().getSelf().path().name(), Duration.between(silentSince, clock.instant()).toMillis(), servedLocally,
+        slow ? ", repaid from its next leases (the same limiter, only slow)" : " (a new limiter, which started empty)");
   }
 
   /** Takes from the local bucket what the waiters (or a fetch ahead) need, at this node's share. */

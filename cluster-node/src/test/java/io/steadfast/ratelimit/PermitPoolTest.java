@@ -20,6 +20,10 @@ class PermitPoolTest {
   /** 20/s: leases of 4. */
   private static final RateLimit LIMIT = new RateLimit(20, Duration.ofSeconds(1), 20);
 
+  /** The limiter runs the test plays: the first, and the one that replaces it after its node died. */
+  private static final long FIRST = 1;
+  private static final long SECOND = 2;
+
   private final ActorTestKit testKit = ActorTestKit.create();
 
   @AfterAll
@@ -38,15 +42,15 @@ class PermitPoolTest {
     pool.tell(new PermitPool.Acquire(2, tasks.ref()));
     RateLimiter.Lease first = limiter.expectMessageClass(RateLimiter.Lease.class);
     assertEquals(1, first.wanted(), "one waiter when it asked");
-    first.replyTo().tell(new RateLimiter.Leased(1, 0));
+    first.replyTo().tell(new RateLimiter.Leased(1, 0, FIRST));
     assertEquals(1, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
 
     RateLimiter.Lease second = limiter.expectMessageClass(RateLimiter.Lease.class);
     assertEquals(1, second.wanted());
-    second.replyTo().tell(new RateLimiter.Leased(0, 50)); // none now: ask again in 50 ms
+    second.replyTo().tell(new RateLimiter.Leased(0, 50, FIRST)); // none now: ask again in 50 ms
     tasks.expectNoMessage(Duration.ofMillis(30));
     RateLimiter.Lease third = limiter.expectMessageClass(RateLimiter.Lease.class);
-    third.replyTo().tell(new RateLimiter.Leased(1, 0));
+    third.replyTo().tell(new RateLimiter.Leased(1, 0, FIRST));
     assertEquals(2, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
     limiter.expectNoMessage(Duration.ofMillis(100));
     assertTrue(held.isEmpty(), "nothing left over");
@@ -64,7 +68,7 @@ class PermitPoolTest {
     limiter.expectMessageClass(RateLimiter.Lease.class); // its node died: no answer
     RateLimiter.Lease again = limiter.expectMessageClass(RateLimiter.Lease.class,
         PermitPool.ASK_TIMEOUT.plus(PermitPool.RETRY_AFTER_FAILURE).plusSeconds(2));
-    again.replyTo().tell(new RateLimiter.Leased(1, 0));
+    again.replyTo().tell(new RateLimiter.Leased(1, 0, FIRST));
 
     assertEquals(1, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
   }
@@ -78,7 +82,7 @@ class PermitPoolTest {
     pool.tell(PermitPool.Drained.INSTANCE);
     RateLimiter.Lease ahead = limiter.expectMessageClass(RateLimiter.Lease.class);
     assertEquals(4, ahead.wanted(), "a lease's worth: a fifth of a second at 20/s");
-    ahead.replyTo().tell(new RateLimiter.Leased(4, 0));
+    ahead.replyTo().tell(new RateLimiter.Leased(4, 0, FIRST));
     io.steadfast.testing.Waiting.waitFor("the lease held").until(() -> held.permits() == 4);
     assertTrue(held.tryTake());
 
@@ -119,12 +123,15 @@ class PermitPoolTest {
   }
 
   @Test
-  void theLimitersFirstAnswerEndsTheLocalServingAtOnce() {
+  void aNewLimitersFirstAnswerEndsTheLocalServingAtOnceAndIsOwedNothing() {
     TestProbe<RateLimiter.Command> limiter = testKit.createTestProbe();
     PermitPool.Held held = new PermitPool.Held();
     StoppedClock clock = new StoppedClock();
     ActorRef<PermitPool.Command> pool = testKit.spawn(PermitPool.create(LIMIT, held, limiter.ref(), () -> 2, clock));
     TestProbe<RatePermits.Granted> tasks = testKit.createTestProbe();
+    pool.tell(new PermitPool.Acquire(0, tasks.ref()));
+    limiter.expectMessageClass(RateLimiter.Lease.class).replyTo().tell(new RateLimiter.Leased(1, 0, FIRST));
+    assertEquals(0, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
 
     goSilent(pool, limiter, tasks, 6);
     clock.advance(Duration.ofMillis(200));
@@ -136,7 +143,7 @@ class PermitPoolTest {
         PermitPool.ASK_TIMEOUT.plus(PermitPool.RETRY_AFTER_FAILURE).plusSeconds(2));
     assertEquals(4, again.wanted());
     LoggingTestKit.info("answered again").expect(testKit.system(), () -> {
-      again.replyTo().tell(new RateLimiter.Leased(1, 0));
+      again.replyTo().tell(new RateLimiter.Leased(1, 0, SECOND)); // its node died: a new run
       return null;
     });
     assertEquals(3, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
@@ -145,8 +152,37 @@ class PermitPoolTest {
     assertEquals(3, next.wanted(), "back to asking for what the waiters need");
     clock.advance(Duration.ofSeconds(1)); // would be 10 permits more, were it still serving locally
     tasks.expectNoMessage(Duration.ofMillis(200));
-    next.replyTo().tell(new RateLimiter.Leased(3, 0));
+    next.replyTo().tell(new RateLimiter.Leased(3, 0, SECOND));
     assertEquals(4, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+    assertEquals(5, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+    assertEquals(6, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+  }
+
+  @Test
+  void whatWasServedLocallyIsRepaidToALimiterThatWasOnlySlow() {
+    TestProbe<RateLimiter.Command> limiter = testKit.createTestProbe();
+    PermitPool.Held held = new PermitPool.Held();
+    StoppedClock clock = new StoppedClock();
+    ActorRef<PermitPool.Command> pool = testKit.spawn(PermitPool.create(LIMIT, held, limiter.ref(), () -> 2, clock));
+    TestProbe<RatePermits.Granted> tasks = testKit.createTestProbe();
+    pool.tell(new PermitPool.Acquire(0, tasks.ref()));
+    limiter.expectMessageClass(RateLimiter.Lease.class).replyTo().tell(new RateLimiter.Leased(1, 0, FIRST));
+    assertEquals(0, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+
+    goSilent(pool, limiter, tasks, 6);
+    clock.advance(Duration.ofMillis(200));
+    assertEquals(1, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+    assertEquals(2, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+
+    // The same limiter answers at last: 2 of its 4 permits repay the 2 served locally.
+    RateLimiter.Lease again = limiter.expectMessageClass(RateLimiter.Lease.class,
+        PermitPool.ASK_TIMEOUT.plus(PermitPool.RETRY_AFTER_FAILURE).plusSeconds(2));
+    again.replyTo().tell(new RateLimiter.Leased(4, 0, FIRST));
+    assertEquals(3, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+    assertEquals(4, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+    RateLimiter.Lease next = limiter.expectMessageClass(RateLimiter.Lease.class);
+    tasks.expectNoMessage(Duration.ofMillis(100));
+    next.replyTo().tell(new RateLimiter.Leased(2, 0, FIRST));
     assertEquals(5, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
     assertEquals(6, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
   }
