@@ -42,11 +42,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * limiter leases nothing, so the survivors run at (n - 1)/n of the limit until its node is
  * downed, then at the limit, until the new limiter answers; a slow limiter that answers later
  * than {@link #FALLBACK_AFTER} lets each node run ahead by its share of the wait, repaid from
- * the next leases, under 2x the limit over the wait in the worst case; a
- * partition gives the limiter's side the whole limit and the other side its shares until the
- * split-brain resolver downs one side (about 10 s: the acceptable heartbeat pause plus
- * stable-after), again under 2x. In steady state the limiter answers in milliseconds, and the
- * pool never serves locally.
+ * the next leases, under 2x the limit over the wait in the worst case; a partition gives the
+ * limiter's side the whole limit and the other side its shares until the split-brain resolver
+ * downs one side (about 10 s: the acceptable heartbeat pause plus stable-after), again under 2x.
+ * A live limiter answers in milliseconds and the pool never serves locally, unless its node is
+ * saturated: then the repayment keeps the rate at the limit over a few leases.
  */
 final class PermitPool extends AbstractBehavior<PermitPool.Command> {
   /** Unused leased permits are dropped after this, so that no node hoards a burst. */
@@ -56,9 +56,9 @@ final class PermitPool extends AbstractBehavior<PermitPool.Command> {
   static final Duration ASK_TIMEOUT = Duration.ofSeconds(1);
   /**
    * A lease unanswered this long means a silent limiter: the pool serves its share locally until
-   * it answers. Far above a live limiter's answer (milliseconds, a lease window at most on a
-   * saturated node), well below a failover (1.7 s measured from kill -9 to the new limiter's
-   * first answer); every 100 ms of it costs the cluster 100 ms of the limit at each failover.
+   * it answers. Far above a live limiter's answer (milliseconds; on a node saturated by
+   * submissions it was seen 0.4-1.6 s late, which the repayment covers), well below a failover
+   * (1.7-2.2 s measured from kill -9 to the new limiter's first answer).
    */
   static final Duration FALLBACK_AFTER = Duration.ofMillis(300);
   /** Asking again sooner than this after a short lease is pointless churn. */
