@@ -3,6 +3,7 @@ package io.steadfast.ratelimit;
 import io.steadfast.protocol.CborSerializable;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -21,7 +22,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * asks this actor, a few times a second at most.
  *
  * <p>Neither remembered nor persisted: its state is a function of time. Pools that have work ask
- * it continually, which starts it again on a surviving node soon after its node dies; the new
+ * it continually, which starts it again on a surviving node soon after its node dies (meanwhile
+ * each pool serves its share of the limit locally, see {@link PermitPool}); the new
  * incarnation starts with an empty bucket, so a failover never adds a burst to the permits its
  * predecessor had leased (those expire within {@link PermitPool#LEASE_TTL}).
  */
@@ -35,8 +37,11 @@ public final class RateLimiter {
   /** A node's pool asks for up to {@code wanted} permits. */
   public record Lease(int wanted, ActorRef<Leased> replyTo) implements Command {}
 
-  /** @param retryInMs when a short lease's asker may find a full lease's worth */
-  public record Leased(int granted, long retryInMs) implements CborSerializable {}
+  /**
+   * @param retryInMs when a short lease's asker may find a full lease's worth
+   * @param incarnation this run of the limiter (random): a pool tells a slow limiter from a new one by it
+   */
+  public record Leased(int granted, long retryInMs, long incarnation) implements CborSerializable {}
 
   public record Get(ActorRef<Status> replyTo) implements Command {}
 
@@ -61,18 +66,19 @@ public final class RateLimiter {
   static Behavior<Command> create(String type, RateLimit limit, String nodeName, Clock clock) {
     return Behaviors.setup(context -> {
       Instant since = clock.instant();
+      long incarnation = ThreadLocalRandom.current().nextLong();
       TokenBucket[] bucket = {TokenBucket.emptyAt(since)};
       long[] leased = {0};
       return Behaviors.receive(Command.class)
           .onMessage(Lease.class, lease -> {
             if (limit == null) {
-              lease.replyTo().tell(new Leased(lease.wanted(), 0));
+              lease.replyTo().tell(new Leased(lease.wanted(), 0, incarnation));
               return Behaviors.same();
             }
             TokenBucket.Lease taken = bucket[0].take(lease.wanted(), clock.instant(), limit);
             bucket[0] = taken.after();
             leased[0] += taken.granted();
-            lease.replyTo().tell(new Leased(taken.granted(), taken.retryIn().toMillis()));
+            lease.replyTo().tell(new Leased(taken.granted(), taken.retryIn().toMillis(), incarnation));
             return Behaviors.same();
           })
           .onMessage(Get.class, get -> {

@@ -13,6 +13,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * This node's side of the rate limits: starts the limiters' sharding and a {@link PermitPool}
@@ -44,11 +47,25 @@ public final class RateLimits implements RatePermits {
       PermitPool.Held permits = new PermitPool.Held();
       held.put(type, permits);
       // Resumed, not restarted, on failure: a restart would forget the tasks waiting for a permit.
-      var supervised = Behaviors.supervise(PermitPool.create(limit, permits, RateLimiter.ref(system, type)))
+      var supervised = Behaviors.supervise(PermitPool.create(
+              limit, permits, RateLimiter.ref(system, type), () -> membersNotDown(system), Clock.systemUTC()))
           .onFailure(SupervisorStrategy.resume());
       pools.put(type, system.systemActorOf(supervised, "permit-pool-" + type, Props.empty()));
     });
     return new RateLimits(system, Map.copyOf(limits), held, pools, askTimeout);
+  }
+
+  /**
+   * The members a silent limiter's limit is shared among: every member not downed or removed,
+   * reachable or not, so that the nodes of a partition's two sides never share it as if the
+   * other side were gone (a dead node is downed within about a second, see cluster.conf).
+   */
+  private static int membersNotDown(ActorSystem<?> system) {
+    int count = 0;
+    for (Member member : Cluster.get(system).state().getMembers()) {
+      if (member.status() != MemberStatus.down() && member.status() != MemberStatus.removed()) count++;
+    }
+    return Math.max(1, count);
   }
 
   @Override
