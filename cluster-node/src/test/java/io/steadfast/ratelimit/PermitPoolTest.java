@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
+import io.steadfast.testing.ManualClock;
 import java.time.Duration;
+import java.time.Instant;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PermitPoolTest {
   /** 20/s: leases of 4. */
+  private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
   private static final RateLimit LIMIT = new RateLimit(20, Duration.ofSeconds(1), 20);
 
   /** The limiter runs the test plays: the first, and the one that replaces it after its node died. */
@@ -61,7 +64,7 @@ class PermitPoolTest {
     TestProbe<RateLimiter.Command> limiter = testKit.createTestProbe();
     PermitPool.Held held = new PermitPool.Held();
     // A stopped clock: the local share, served while the limiter is silent, adds nothing here.
-    ActorRef<PermitPool.Command> pool = testKit.spawn(PermitPool.create(LIMIT, held, limiter.ref(), () -> 1, new StoppedClock()));
+    ActorRef<PermitPool.Command> pool = testKit.spawn(PermitPool.create(LIMIT, held, limiter.ref(), () -> 1, new ManualClock(START)));
     TestProbe<RatePermits.Granted> tasks = testKit.createTestProbe();
 
     pool.tell(new PermitPool.Acquire(1, tasks.ref()));
@@ -106,7 +109,7 @@ class PermitPoolTest {
   void aSilentLimiterLeavesThePoolServingItsShareAndNeverMore() {
     TestProbe<RateLimiter.Command> limiter = testKit.createTestProbe();
     PermitPool.Held held = new PermitPool.Held();
-    StoppedClock clock = new StoppedClock();
+    ManualClock clock = new ManualClock(START);
     ActorRef<PermitPool.Command> pool = testKit.spawn(PermitPool.create(LIMIT, held, limiter.ref(), () -> 2, clock));
     TestProbe<RatePermits.Granted> tasks = testKit.createTestProbe();
 
@@ -124,19 +127,10 @@ class PermitPoolTest {
 
   @Test
   void aNewLimitersFirstAnswerEndsTheLocalServingAtOnceAndIsOwedNothing() {
-    TestProbe<RateLimiter.Command> limiter = testKit.createTestProbe();
-    PermitPool.Held held = new PermitPool.Held();
-    StoppedClock clock = new StoppedClock();
-    ActorRef<PermitPool.Command> pool = testKit.spawn(PermitPool.create(LIMIT, held, limiter.ref(), () -> 2, clock));
-    TestProbe<RatePermits.Granted> tasks = testKit.createTestProbe();
-    pool.tell(new PermitPool.Acquire(0, tasks.ref()));
-    limiter.expectMessageClass(RateLimiter.Lease.class).replyTo().tell(new RateLimiter.Leased(1, 0, FIRST));
-    assertEquals(0, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
-
-    goSilent(pool, limiter, tasks, 6);
-    clock.advance(Duration.ofMillis(200));
-    assertEquals(1, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
-    assertEquals(2, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+    ServingLocally serving = servingLocallyAfterAnAnswerFrom(FIRST);
+    TestProbe<RateLimiter.Command> limiter = serving.limiter();
+    ManualClock clock = serving.clock();
+    TestProbe<RatePermits.Granted> tasks = serving.tasks();
 
     // Still asking while serving locally: a whole lease, waiters or not.
     RateLimiter.Lease again = limiter.expectMessageClass(RateLimiter.Lease.class,
@@ -160,19 +154,9 @@ class PermitPoolTest {
 
   @Test
   void whatWasServedLocallyIsRepaidToALimiterThatWasOnlySlow() {
-    TestProbe<RateLimiter.Command> limiter = testKit.createTestProbe();
-    PermitPool.Held held = new PermitPool.Held();
-    StoppedClock clock = new StoppedClock();
-    ActorRef<PermitPool.Command> pool = testKit.spawn(PermitPool.create(LIMIT, held, limiter.ref(), () -> 2, clock));
-    TestProbe<RatePermits.Granted> tasks = testKit.createTestProbe();
-    pool.tell(new PermitPool.Acquire(0, tasks.ref()));
-    limiter.expectMessageClass(RateLimiter.Lease.class).replyTo().tell(new RateLimiter.Leased(1, 0, FIRST));
-    assertEquals(0, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
-
-    goSilent(pool, limiter, tasks, 6);
-    clock.advance(Duration.ofMillis(200));
-    assertEquals(1, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
-    assertEquals(2, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+    ServingLocally serving = servingLocallyAfterAnAnswerFrom(FIRST);
+    TestProbe<RateLimiter.Command> limiter = serving.limiter();
+    TestProbe<RatePermits.Granted> tasks = serving.tasks();
 
     // The same limiter answers at last: 2 of its 4 permits repay the 2 served locally.
     RateLimiter.Lease again = limiter.expectMessageClass(RateLimiter.Lease.class,
@@ -185,6 +169,31 @@ class PermitPoolTest {
     next.replyTo().tell(new RateLimiter.Leased(2, 0, FIRST));
     assertEquals(5, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
     assertEquals(6, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+  }
+
+  /** A pool whose limiter answered once, then went silent while 6 tasks wait. */
+  private record ServingLocally(
+      TestProbe<RateLimiter.Command> limiter, ManualClock clock, TestProbe<RatePermits.Granted> tasks) {}
+
+  /**
+   * The first task is served from the limiter's one answer; then it falls silent, and the pool
+   * serves the next two locally, from the 200 ms the clock moved.
+   */
+  private ServingLocally servingLocallyAfterAnAnswerFrom(long run) {
+    TestProbe<RateLimiter.Command> limiter = testKit.createTestProbe();
+    ManualClock clock = new ManualClock(START);
+    ActorRef<PermitPool.Command> pool =
+        testKit.spawn(PermitPool.create(LIMIT, new PermitPool.Held(), limiter.ref(), () -> 2, clock));
+    TestProbe<RatePermits.Granted> tasks = testKit.createTestProbe();
+    pool.tell(new PermitPool.Acquire(0, tasks.ref()));
+    limiter.expectMessageClass(RateLimiter.Lease.class).replyTo().tell(new RateLimiter.Leased(1, 0, run));
+    assertEquals(0, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+
+    goSilent(pool, limiter, tasks, 6);
+    clock.advance(Duration.ofMillis(200));
+    assertEquals(1, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+    assertEquals(2, tasks.expectMessageClass(RatePermits.Granted.class).attempt());
+    return new ServingLocally(limiter, clock, tasks);
   }
 
   /**

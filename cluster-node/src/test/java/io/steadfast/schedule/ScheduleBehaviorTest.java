@@ -13,11 +13,9 @@ import io.steadfast.protocol.api.TaskView;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskSpec;
 import io.steadfast.testing.Waiting;
-import java.time.Clock;
+import io.steadfast.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -42,7 +40,7 @@ class ScheduleBehaviorTest {
   private final ActorTestKit testKit = ActorTestKit.create(
       EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseResources("serialization.conf")).resolve());
   /** Fresh for each test: an entity of an earlier test may still fire on its timers. */
-  private MovableClock clock;
+  private ManualClock clock;
   private StubTasks tasks;
   private String id;
   private int schedules;
@@ -50,7 +48,7 @@ class ScheduleBehaviorTest {
 
   @BeforeEach
   void newSchedule() {
-    clock = new MovableClock();
+    clock = new ManualClock(T0);
     tasks = new StubTasks();
     id = "s" + ++schedules;
     TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
@@ -68,7 +66,7 @@ class ScheduleBehaviorTest {
   void eachDueTickFiresOnceWithAKeyOfScheduleAndTick() {
     create(ScheduleSpec.Overlap.ALLOW);
 
-    clock.now.set(T0.plusMillis(1000));
+    clock.set(T0.plusMillis(1000));
     schedule.runCommand(ScheduleEntity.Tick.INSTANCE);
     awaitFired(1);
     schedule.runCommand(ScheduleEntity.Tick.INSTANCE); // the same tick again: nothing more
@@ -84,17 +82,17 @@ class ScheduleBehaviorTest {
   @Test
   void withOverlapSkipATickIsSkippedWhileThePreviousRunHasNotEnded() {
     create(ScheduleSpec.Overlap.SKIP);
-    clock.now.set(T0.plusMillis(1000));
+    clock.set(T0.plusMillis(1000));
     schedule.runCommand(ScheduleEntity.Tick.INSTANCE);
     awaitFired(1);
 
     tasks.previousStatus.set(TaskStatus.RUNNING);
-    clock.now.set(T0.plusMillis(2000));
+    clock.set(T0.plusMillis(2000));
     schedule.runCommand(ScheduleEntity.Tick.INSTANCE);
     Waiting.waitFor("the tick skipped").until(() -> schedule.getState().skipped() == 1);
 
     tasks.previousStatus.set(TaskStatus.SUCCEEDED);
-    clock.now.set(T0.plusMillis(3000));
+    clock.set(T0.plusMillis(3000));
     schedule.runCommand(ScheduleEntity.Tick.INSTANCE);
     awaitFired(2);
     assertEquals(List.of(key("10:00:01"), key("10:00:03")), tasks.keys());
@@ -104,7 +102,7 @@ class ScheduleBehaviorTest {
   void aTickWhoseTaskDidNotAnswerIsSubmittedAgainUnderTheSameKeyAndRecordedOnce() {
     create(ScheduleSpec.Overlap.ALLOW);
     tasks.unanswered.set(1);
-    clock.now.set(T0.plusMillis(1000));
+    clock.set(T0.plusMillis(1000));
 
     schedule.runCommand(ScheduleEntity.Tick.INSTANCE);
     // The retry timer (1 s, real time) sends the tick again.
@@ -119,10 +117,10 @@ class ScheduleBehaviorTest {
     var paused = schedule.<ScheduleEntity.Reply>runCommand(ScheduleEntity.Pause::new);
     assertEquals("PAUSED", assertInstanceOf(ScheduleEntity.Found.class, paused.reply()).schedule().status());
 
-    clock.now.set(T0.plusSeconds(10));
+    clock.set(T0.plusSeconds(10));
     schedule.runCommand(ScheduleEntity.Tick.INSTANCE);
     var resumed = schedule.<ScheduleEntity.Reply>runCommand(ScheduleEntity.Resume::new);
-    clock.now.set(T0.plusMillis(10_700)); // 10:00:10.900: the first tick after the resume is not due yet
+    clock.set(T0.plusMillis(10_700)); // 10:00:10.900: the first tick after the resume is not due yet
     schedule.runCommand(ScheduleEntity.Tick.INSTANCE);
 
     assertEquals(List.of(), tasks.keys(), "nothing fired while paused, nor for the ticks it missed");
@@ -187,25 +185,6 @@ class ScheduleBehaviorTest {
       String at = ApiTime.format(T0);
       return new TaskView(id, "noop", status, JsonNodeFactory.instance.objectNode(), 5, 0, 3, POLICY, 1000, at, at, null,
           false, null, null, null, List.of());
-    }
-  }
-
-  private static final class MovableClock extends Clock {
-    final AtomicReference<Instant> now = new AtomicReference<>(T0);
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException("UTC only");
     }
   }
 }
