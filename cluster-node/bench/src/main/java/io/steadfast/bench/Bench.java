@@ -2,6 +2,7 @@ package io.steadfast.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -49,8 +50,9 @@ public final class Bench {
     Api everyNode = everyNode(options);
 
     switch (scenario) {
+      case "warmup" -> warmUp(everyNode, options.integer("tasks", 2_000), inFlight, bound, runId);
       case "throughput" -> {
-        warmUp(everyNode, options.integer("warmup-tasks", 2_000), inFlight, bound, runId);
+        warmUp(everyNode, options.integer("warmup-tasks", 0), inFlight, bound, runId);
         Throughput.run(everyNode, "throughput", options.integer("tasks", 20_000), inFlight, bound,
             i -> Api.task("noop", "throughput-" + runId + "-" + i));
       }
@@ -96,15 +98,19 @@ public final class Bench {
   }
 
   /**
-   * Noop tasks whose figures are not kept: the nodes' JIT compilers take a fresh cluster's first
-   * thousands of tasks (more than half its CPU at first), and a throughput figure should not
-   * depend on how fresh the cluster was.
+   * Noop tasks whose figures are not kept, half of them one request each and half in batches: the
+   * nodes' JIT compilers take a fresh cluster's first thousands of tasks (more than half its CPU
+   * at first), and neither a throughput nor a CPU figure should depend on how fresh the cluster was.
    */
-  private static void warmUp(Api api, int tasks, int inFlight, Duration bound, String runId) throws InterruptedException {
+  private static void warmUp(Api api, int tasks, int inFlight, Duration bound, String runId)
+      throws InterruptedException, IOException {
     if (tasks <= 0) return;
     Figures.progress("warming up with %d noop tasks", tasks);
-    Load.Submitted submitted = Load.closedLoop(api, tasks, inFlight, i -> Api.task("noop", "warmup-" + runId + "-" + i));
-    Completion.await(api, submitted.ids(), bound);
+    Load.Submitted single = Load.closedLoop(api, tasks / 2, inFlight, i -> Api.task("noop", "warmup-" + runId + "-" + i));
+    Completion.awaitListed(api, single.ids(), single.firstSubmit(), bound);
+    Load.Submitted batched = Load.closedLoopBatched(api, tasks - tasks / 2, 4, 100,
+        i -> Api.task("noop", "warmup-batch-" + runId + "-" + i));
+    Completion.awaitListed(api, batched.ids(), batched.firstSubmit(), bound);
   }
 
   /** Nodes 1 to {@code --nodes}, in turn. */
@@ -114,7 +120,7 @@ public final class Bench {
 
   /** {@code --rate}, or half the peak measured by a short throughput run. */
   private static double rate(Api everyNode, Options options, String runId, int inFlight, Duration bound)
-      throws InterruptedException {
+      throws InterruptedException, IOException {
     double rate = options.decimal("rate", 0);
     if (rate > 0) return rate;
     int tasks = options.integer("calibration-tasks", 2_000);

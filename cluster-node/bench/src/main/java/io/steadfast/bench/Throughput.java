@@ -2,6 +2,7 @@ package io.steadfast.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.IntFunction;
@@ -16,19 +17,19 @@ final class Throughput {
 
   /** @return the measured tasks/s, or 0 if no task succeeded */
   static double run(Api api, String name, int count, int inFlight, Duration bound, IntFunction<ObjectNode> body)
-      throws InterruptedException {
+      throws InterruptedException, IOException {
     return run(api, name, count, inFlight, 1, bound, body);
   }
 
   /** @param batchSize tasks per request: 1 for single submissions, else batch submissions */
   static double run(Api api, String name, int count, int inFlight, int batchSize, Duration bound,
-      IntFunction<ObjectNode> body) throws InterruptedException {
+      IntFunction<ObjectNode> body) throws InterruptedException, IOException {
     Figures.progress("%s: submitting %d tasks, %d requests of %d task(s) in flight", name, count, inFlight, batchSize);
     Load.Submitted submitted = batchSize > 1
         ? Load.closedLoopBatched(api, count, inFlight, batchSize, body)
         : Load.closedLoop(api, count, inFlight, body);
     Figures.progress("%s: all submitted (%.0f/s); waiting for them to end", name, submitted.submitRate());
-    Completion.Outcome outcome = Completion.await(api, submitted.ids(), bound);
+    Completion.Outcome outcome = Completion.awaitListed(api, submitted.ids(), submitted.firstSubmit(), bound);
 
     Instant lastSucceeded = submitted.firstSubmit();
     long attempts = 0;
