@@ -90,7 +90,9 @@ node with H2 inside it, whose CPU is all in *_cpu_ms_per_task_nodes), BENCH_NODE
 embedded; recovery needs 3),
 BENCH_PORT_OFFSET (500), BENCH_RUN_DIR (run/bench), BENCH_JAVA_OPTS (node JVM
 options, -Xmx384m), BENCH_BOUND_SECONDS (how long to wait for tasks to end, 600),
-BENCH_FLAKY_BREAKER: relaxed (default) or shipped; see below.
+BENCH_FLAKY_BREAKER: relaxed (default) or shipped; see below. BENCH_KEYED (false): with true,
+the throughput and batch tasks carry idempotency keys (ids derived from the keys, so each new
+task's entity first reads whether it exists; without, the receiving node mints the id).
 
 The flaky type's circuit breaker: retry and schedule make tasks fail on purpose, which opens the
 shipped breaker after 5 failures in a row and defers the whole type for 30 s and more, so that
@@ -295,7 +297,7 @@ WARMED_UP=0
 warm_up_once() {
   ((WARMED_UP)) && return
   WARMED_UP=1
-  bench warmup --tasks="${BENCH_WARMUP_TASKS:-2000}"
+  bench warmup --tasks="${BENCH_WARMUP_TASKS:-2000}" --keyed="${BENCH_KEYED:-false}"
 }
 
 run_scenario() {
@@ -307,11 +309,11 @@ run_scenario() {
   db_cpu=$(cpu_ticks "$DB")
   case $scenario in
     throughput)
-      bench throughput --tasks="${BENCH_NOOP_TASKS:-20000}"
+      bench throughput --tasks="${BENCH_NOOP_TASKS:-20000}" --keyed="${BENCH_KEYED:-false}"
       report_cpu_per_task throughput "${BENCH_NOOP_TASKS:-20000}" "$nodes_cpu" "$db_cpu"
       ;;
     batch)
-      bench batch --tasks="${BENCH_NOOP_TASKS:-20000}" --batch-size="${BENCH_BATCH_SIZE:-100}" \
+      bench batch --tasks="${BENCH_NOOP_TASKS:-20000}" --batch-size="${BENCH_BATCH_SIZE:-100}" --keyed="${BENCH_KEYED:-false}" \
         --batches-in-flight="${BENCH_BATCHES_IN_FLIGHT:-4}"
       report_cpu_per_task batch "${BENCH_NOOP_TASKS:-20000}" "$nodes_cpu" "$db_cpu"
       ;;

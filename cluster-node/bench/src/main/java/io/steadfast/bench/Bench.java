@@ -14,13 +14,14 @@ import java.util.stream.IntStream;
  *
  * <pre>
  * java -cp "cluster-node/target/cluster-node.jar:cluster-node/target/lib/*" io.steadfast.bench.Bench \
- *     throughput|batch|latency|retry|recovery|resources|schedule|workflow|ratelimit [--name=value ...]
+ *     warmup|throughput|batch|latency|retry|recovery|resources|schedule|workflow|ratelimit [--name=value ...]
  * </pre>
  *
  * Options (defaults in brackets): --port-offset [500], --nodes (the cluster's size; requests go
  * to nodes 1 to n in turn) [3], --db (resources: the cluster's store, h2 or postgres) [h2],
  * --in-flight [64], --tasks [per scenario],
- * --warmup-tasks (throughput: noop tasks first, not measured) [2000; batch: 0],
+ * --warmup-tasks (throughput and batch: noop tasks first, not measured; scenario warmup: its
+ * --tasks) [0], --keyed (throughput, batch, warmup: tasks carry an idempotency key) [false],
  * --batch-size (batch: tasks per POST /api/v1/tasks/batch) [100], --batches-in-flight (batch) [4],
  * --rate (tasks/s; 0 = measure the peak with a short throughput run and take half) [0],
  * --seconds [20], --kill-after-seconds [10], --sleep-tasks [60], --bound-seconds [600],
@@ -48,18 +49,22 @@ public final class Bench {
     String results = options.text("results", "");
     if (!results.isEmpty()) Figures.alsoTo(Path.of(results));
     Api everyNode = everyNode(options);
+    // Throughput tasks carry an idempotency key only with --keyed=true: a bulk producer (as the
+    // peers' benchmarks add their jobs) usually has none, and a keyed task's id is derived from
+    // its key, so its entity must first read whether it exists.
+    boolean keyed = options.text("keyed", "false").equals("true");
 
     switch (scenario) {
-      case "warmup" -> warmUp(everyNode, options.integer("tasks", 2_000), inFlight, bound, runId);
+      case "warmup" -> warmUp(everyNode, options.integer("tasks", 2_000), inFlight, bound, runId, keyed);
       case "throughput" -> {
-        warmUp(everyNode, options.integer("warmup-tasks", 0), inFlight, bound, runId);
+        warmUp(everyNode, options.integer("warmup-tasks", 0), inFlight, bound, runId, keyed);
         Throughput.run(everyNode, "throughput", options.integer("tasks", 20_000), inFlight, bound,
-            i -> Api.task("noop", "throughput-" + runId + "-" + i));
+            i -> Api.task("noop", keyed ? "throughput-" + runId + "-" + i : null));
       }
       case "batch" -> {
-        warmUp(everyNode, options.integer("warmup-tasks", 0), inFlight, bound, runId);
+        warmUp(everyNode, options.integer("warmup-tasks", 0), inFlight, bound, runId, keyed);
         Throughput.run(everyNode, "batch", options.integer("tasks", 20_000), options.integer("batches-in-flight", 4),
-            options.integer("batch-size", 100), bound, i -> Api.task("noop", "batch-" + runId + "-" + i));
+            options.integer("batch-size", 100), bound, i -> Api.task("noop", keyed ? "batch-" + runId + "-" + i : null));
       }
       case "retry" -> Throughput.run(everyNode, "retry", options.integer("tasks", 5_000), inFlight, bound,
           i -> flakyOnce("retry-" + runId + "-" + i));
@@ -102,14 +107,14 @@ public final class Bench {
    * nodes' JIT compilers take a fresh cluster's first thousands of tasks (more than half its CPU
    * at first), and neither a throughput nor a CPU figure should depend on how fresh the cluster was.
    */
-  private static void warmUp(Api api, int tasks, int inFlight, Duration bound, String runId)
+  private static void warmUp(Api api, int tasks, int inFlight, Duration bound, String runId, boolean keyed)
       throws InterruptedException, IOException {
     if (tasks <= 0) return;
     Figures.progress("warming up with %d noop tasks", tasks);
-    Load.Submitted single = Load.closedLoop(api, tasks / 2, inFlight, i -> Api.task("noop", "warmup-" + runId + "-" + i));
+    Load.Submitted single = Load.closedLoop(api, tasks / 2, inFlight, i -> Api.task("noop", keyed ? "warmup-" + runId + "-" + i : null));
     Completion.awaitListed(api, single.ids(), single.firstSubmit(), bound);
     Load.Submitted batched = Load.closedLoopBatched(api, tasks - tasks / 2, 4, 100,
-        i -> Api.task("noop", "warmup-batch-" + runId + "-" + i));
+        i -> Api.task("noop", keyed ? "warmup-batch-" + runId + "-" + i : null));
     Completion.awaitListed(api, batched.ids(), batched.firstSubmit(), bound);
   }
 
