@@ -279,15 +279,39 @@ cpu_ticks() {
   echo "$total"
 }
 
-# Prints the CPU the nodes and the database server spent per task since the tick counts given.
+# Clock ticks spent so far by the nodes' JIT compiler threads (C1 and C2), which a JVM runs for
+# minutes after its start: part of what a young cluster spends, not of what a task costs once
+# the code is compiled. (A compiler thread that ended since takes its ticks with it.)
+jit_ticks() {
+  local file pid comm total=0 fields stat task
+  for file in "$RUN_DIR"/pids/node-*.pid; do
+    [[ -e $file ]] || continue
+    pid=$(<"$file")
+    [[ $pid =~ ^[0-9]+$ ]] || continue
+    for task in /proc/"$pid"/task/*; do
+      comm=$(cat "$task/comm" 2>/dev/null) || continue
+      [[ $comm == C[12]\ CompilerThre* ]] || continue
+      stat=$(cat "$task/stat" 2>/dev/null) || continue
+      read -r -a fields <<<"${stat##*) }"
+      total=$((total + fields[11] + fields[12]))
+    done
+  done
+  echo "$total"
+}
+
+# Prints the CPU the nodes and the database server spent per task since the tick counts given,
+# and the share of it the nodes' JIT compilers took.
 report_cpu_per_task() {
-  local scenario=$1 tasks=$2 nodes_before=$3 db_before=$4 hz
+  local scenario=$1 tasks=$2 nodes_before=$3 db_before=$4 jit_before=$5 hz
   hz=$(getconf CLK_TCK)
   awk -v s="$scenario" -v t="$tasks" -v n="$(($(cpu_ticks 'node-*') - nodes_before))" \
-      -v h="$(($(cpu_ticks "$DB") - db_before))" -v db="$DB" -v hz="$hz" 'BEGIN {
+      -v h="$(($(cpu_ticks "$DB") - db_before))" -v j="$(($(jit_ticks) - jit_before))" -v db="$DB" \
+      -v hz="$hz" 'BEGIN {
     printf "BENCH %s_cpu_ms_per_task_nodes %.2f ms\n", s, n * 1000 / hz / t
     if (db != "embedded") printf "BENCH %s_cpu_ms_per_task_%s %.2f ms\n", s, db, h * 1000 / hz / t
     printf "BENCH %s_cpu_ms_per_task %.2f ms\n", s, (n + h) * 1000 / hz / t
+    printf "BENCH %s_cpu_ms_per_task_jit %.2f ms\n", s, j * 1000 / hz / t
+    printf "BENCH %s_cpu_ms_per_task_without_jit %.2f ms\n", s, (n + h - j) * 1000 / hz / t
   }' | tee -a "$RESULTS"
 }
 
@@ -301,28 +325,29 @@ warm_up_once() {
 }
 
 run_scenario() {
-  local scenario=$1 nodes_cpu db_cpu
+  local scenario=$1 nodes_cpu db_cpu jit_cpu
   echo
   echo "=== $scenario (load average $(cut -d' ' -f1-3 /proc/loadavg)) ==="
   case $scenario in throughput | batch | workflow) warm_up_once ;; esac
   nodes_cpu=$(cpu_ticks 'node-*')
   db_cpu=$(cpu_ticks "$DB")
+  jit_cpu=$(jit_ticks)
   case $scenario in
     throughput)
       bench throughput --tasks="${BENCH_NOOP_TASKS:-20000}" --keyed="${BENCH_KEYED:-false}"
-      report_cpu_per_task throughput "${BENCH_NOOP_TASKS:-20000}" "$nodes_cpu" "$db_cpu"
+      report_cpu_per_task throughput "${BENCH_NOOP_TASKS:-20000}" "$nodes_cpu" "$db_cpu" "$jit_cpu"
       ;;
     batch)
       bench batch --tasks="${BENCH_NOOP_TASKS:-20000}" --batch-size="${BENCH_BATCH_SIZE:-100}" --keyed="${BENCH_KEYED:-false}" \
         --batches-in-flight="${BENCH_BATCHES_IN_FLIGHT:-4}"
-      report_cpu_per_task batch "${BENCH_NOOP_TASKS:-20000}" "$nodes_cpu" "$db_cpu"
+      report_cpu_per_task batch "${BENCH_NOOP_TASKS:-20000}" "$nodes_cpu" "$db_cpu" "$jit_cpu"
       ;;
     latency) bench latency --rate="$(steady_rate)" --seconds="${BENCH_LATENCY_SECONDS:-20}" ;;
     retry) bench retry --tasks="${BENCH_RETRY_TASKS:-5000}" ;;
     schedule) bench schedule ;;
     workflow)
       bench workflow --workflows="${BENCH_WORKFLOWS:-200}" --workflow-rate="${BENCH_WORKFLOW_RATE:-4}"
-      report_cpu_per_task workflow $((${BENCH_WORKFLOWS:-200} * 4)) "$nodes_cpu" "$db_cpu"
+      report_cpu_per_task workflow $((${BENCH_WORKFLOWS:-200} * 4)) "$nodes_cpu" "$db_cpu" "$jit_cpu"
       ;;
     recovery)
       STEADFAST_PORT_OFFSET=$OFFSET STEADFAST_RUN_DIR=$RUN_DIR bench recovery --rate="$(steady_rate)" \
