@@ -18,6 +18,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.function.LongSupplier;
 import javax.sql.DataSource;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -162,7 +164,13 @@ public final class TaskWaker {
       Cluster.get(system).subscriptions().tell(Subscribe.create(membership, ClusterEvent.MemberEvent.class));
       return create(settings, hosted, open, starter, executor, System::nanoTime);
     });
-    return system.systemActorOf(waker, "task-waker", Props.empty());
+    ActorRef<Command> ref = system.systemActorOf(waker, "task-waker", Props.empty());
+    // A node that leaves starts nothing more, and stops reading before the read side's pool closes.
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeClusterShutdown(), "stop-task-waker", () -> {
+      ref.tell(Stop.INSTANCE);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    return ref;
   }
 
   static Hosted hosted(ShardRegion.CurrentShardRegionState state) {
@@ -218,6 +226,8 @@ public final class TaskWaker {
 
   private enum MembershipChanged implements Command { INSTANCE }
 
+  private enum Stop implements Command { INSTANCE }
+
   /** Members joined or left (what the cluster subscription tells the waker). */
   static Command membershipChanged() {
     return MembershipChanged.INSTANCE;
@@ -245,6 +255,7 @@ public final class TaskWaker {
           .onMessage(Sweep.class, sweep -> waker.sweep())
           .onMessage(SweepRead.class, waker::sweepRead)
           .onMessage(MembershipChanged.class, changed -> waker.membershipChanged())
+          .onMessage(Stop.class, stop -> Behaviors.stopped())
           .build();
     }));
   }
