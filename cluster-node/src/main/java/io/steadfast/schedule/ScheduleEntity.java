@@ -24,9 +24,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * recorded) meets the task it already submitted.
  *
  * <p>Schedules are remembered by sharding (remember-entities; tasks have a wake-up index of their
- * own instead, see TaskEntity#init) and never passivate while they exist: after their node dies they start again on a survivor, and after a full stop
- * they start with the cluster, without anyone asking; {@link TickPlan} then decides what the
- * ticks missed meanwhile come to. A deleted schedule passivates and is forgotten.
+ * own instead, see TaskEntity#init) and never passivate while they exist: after their node dies
+ * they start again on a survivor, and after a full stop they start with the cluster, without
+ * anyone asking; {@link TickPlan} then decides what the ticks missed meanwhile come to. A
+ * deleted schedule passivates and is forgotten.
  *
  * <p>Here is what the entity speaks and keeps; {@link ScheduleBehavior} turns commands into
  * events and effects.
