@@ -220,7 +220,7 @@ public final class BatchedJournalDao extends DefaultJournalDao {
         + " WHERE " + quote(c.persistenceId()) + " = ? AND " + quote(c.sequenceNumber()) + " = ?";
   }
 
-  static String table(Option<String> schema, String name) {
+  private static String table(Option<String> schema, String name) {
     return schema.isDefined() ? quote(schema.get()) + "." + quote(name) : quote(name);
   }
 
