@@ -37,9 +37,11 @@ import io.steadfast.stats.ReadSide;
 import io.steadfast.storage.DatabaseKind;
 import io.steadfast.storage.JournalBacklog;
 import io.steadfast.storage.JournalSchema;
+import io.steadfast.storage.WakeIndexBackfill;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskRuntime;
 import io.steadfast.task.TaskTypes;
+import io.steadfast.task.TaskWaker;
 import io.steadfast.workflow.StepReports;
 import io.steadfast.workflow.WorkflowEntity;
 import io.steadfast.workflow.WorkflowSettings;
@@ -90,6 +92,7 @@ public final class Main {
       RequestGuards.checkTokens(config);
       WorkflowSettings.fromConfig(config);
       ensureSchema(config);
+      backfillWakeIndex(config);
     } catch (ConfigException e) {
       log.error("configuration error: {}", e.getMessage());
       System.exit(2);
@@ -119,6 +122,21 @@ public final class Main {
         config.getDuration("steadfast.db.connect-timeout"));
   }
 
+  /**
+   * Fills the wake-up index from a journal written before it existed, once per database, before
+   * this node writes anything (WakeIndexBackfill says how); at every later start it only reads
+   * its marker.
+   */
+  private static void backfillWakeIndex(Config config) throws Exception {
+    WakeIndexBackfill.run(
+        DatabaseKind.of(config),
+        config.getString("steadfast.db.url"),
+        config.getString("steadfast.db.user"),
+        config.getString("steadfast.db.password"),
+        config.getDuration("steadfast.db.connect-timeout"),
+        TaskEntity.wakeIndex(config.getInt("pekko.cluster.sharding.number-of-shards")));
+  }
+
   /** Starts everything a node runs on {@code system}; callable from tests. */
   public static void init(ActorSystem<?> system, TaskTypes types) {
     Config config = system.settings().config();
@@ -139,7 +157,7 @@ public final class Main {
     Bulkheads bulkheads = Bulkheads.start(system, types.bulkheads());
     NodeMetrics metrics = NodeMetrics.forNode(system, types.names(), bulkheads, breakers,
         () -> deadLetterQueue.ask(DeadLetterQueue.GetStats::new, askTimeout));
-    TaskEntity.init(
+    var taskRegion = TaskEntity.init(
         system,
         new TaskRuntime(
             types,
@@ -168,6 +186,9 @@ public final class Main {
 
     // The read side: stats and the task listing, projected from the journal.
     ReadSide readSide = ReadSide.start(system);
+    // Unfinished tasks are not remembered by sharding: this node's waker starts the open tasks of
+    // the shards it comes to host, from the wake-up index (read with the read side's connections).
+    TaskWaker.start(system, taskRegion, readSide.dataSource());
     // What operators read: the figures above, and every member with what it runs.
     ClusterOverview overview = ClusterOverview.start(
         system, NodeLoadReporter.of(types.bulkheads(), bulkheads), config.getDuration("steadfast.console.load-timeout"));

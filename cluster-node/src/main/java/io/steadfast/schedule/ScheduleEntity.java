@@ -23,10 +23,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * the schedule's id and the tick, so a tick submitted again after a crash (before its firing was
  * recorded) meets the task it already submitted.
  *
- * <p>Schedules are remembered by sharding (remember-entities, as tasks are) and never passivate
- * while they exist: after their node dies they start again on a survivor, and after a full stop
- * they start with the cluster, without anyone asking; {@link TickPlan} then decides what the
- * ticks missed meanwhile come to. A deleted schedule passivates and is forgotten.
+ * <p>Schedules are remembered by sharding (remember-entities; tasks have a wake-up index of their
+ * own instead, see TaskEntity#init) and never passivate while they exist: after their node dies
+ * they start again on a survivor, and after a full stop they start with the cluster, without
+ * anyone asking; {@link TickPlan} then decides what the ticks missed meanwhile come to. A
+ * deleted schedule passivates and is forgotten.
  *
  * <p>Here is what the entity speaks and keeps; {@link ScheduleBehavior} turns commands into
  * events and effects.

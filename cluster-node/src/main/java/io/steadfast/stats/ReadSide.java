@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -15,8 +16,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * threads its blocking queries run on, never an actor's.
  */
 public final class ReadSide {
-  /** Connections: the projection slices, plus a couple for API queries. */
-  static final int POOL_SIZE = 6;
+  /** Connections: the projection slices, plus a couple for API queries and one for the task waker. */
+  static final int POOL_SIZE = 7;
 
   private final HikariDataSource dataSource;
   private final Executor queries;
@@ -51,6 +52,11 @@ public final class ReadSide {
     TaskSummaryProjection.init(system, dataSource);
     WorkflowSummaryProjection.init(system, dataSource);
     return new ReadSide(dataSource, queries);
+  }
+
+  /** The read side's pool, for other blocking readers on threads of their own (the task waker). */
+  public DataSource dataSource() {
+    return dataSource;
   }
 
   public ReadSideQueries queries() {

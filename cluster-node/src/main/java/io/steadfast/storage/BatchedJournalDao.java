@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableColumnNames;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableConfiguration;
@@ -37,11 +39,19 @@ import slick.jdbc.SimpleJdbcAction;
  * both go as one batch each. Rows, tables and the transaction are the plugin's: the same
  * {@code ordering} ends up in {@code event_tag}, and reads (replay, {@code eventsByTag}) are
  * untouched. Used through {@code jdbc-journal.dao}.
+ *
+ * <p>The same transaction keeps the wake-up index ({@link WakeIndex}): the entries of entities
+ * whose events in it open or end them are upserted or removed as two more batches. Written with
+ * the events, never after them, so that a crash between the two cannot leave an open task that
+ * nothing will start, nor a finished one started again and again.
  */
 public final class BatchedJournalDao extends DefaultJournalDao {
   private final String insertEvent;
   private final String insertTag;
   private final JournalBacklog backlog;
+  private final WakeIndex wakeIndex;
+  private final String upsertOpen;
+  private final String deleteOpen;
 
   public BatchedJournalDao(
       JdbcBackend.JdbcDatabaseDef db,
@@ -54,6 +64,10 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     this.insertEvent = insertEventSql(journalConfig.eventJournalTableConfiguration());
     this.insertTag = insertTagSql(journalConfig.eventJournalTableConfiguration(), journalConfig.eventTagTableConfiguration());
     this.backlog = JournalBacklog.get(Adapter.toTyped(mat.system()));
+    this.wakeIndex = WakeIndex.get(Adapter.toTyped(mat.system()));
+    Option<String> schema = journalConfig.eventJournalTableConfiguration().schemaName();
+    this.upsertOpen = WakeIndex.upsertSql(DatabaseKind.of(profile), table(schema, WakeIndex.TABLE));
+    this.deleteOpen = WakeIndex.deleteSql(table(schema, WakeIndex.TABLE));
   }
 
   /** The plugin's queue, counted in and out for admission control. */
@@ -90,6 +104,9 @@ public final class BatchedJournalDao extends DefaultJournalDao {
   private void write(Connection connection, Seq<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows)
       throws SQLException {
     boolean anyTag = false;
+    WakeIndex.Registration index = wakeIndex.registration();
+    // Per persistence id, whether its last opening or closing event in this batch opens it.
+    Map<String, Boolean> opened = null;
     try (PreparedStatement events = connection.prepareStatement(insertEvent)) {
       var it = rows.iterator();
       while (it.hasNext()) {
@@ -97,10 +114,22 @@ public final class BatchedJournalDao extends DefaultJournalDao {
         bindEvent(events, row._1());
         events.addBatch();
         anyTag |= row._2().nonEmpty();
+        if (index != null) {
+          Boolean opens = index.opens(row._1().persistenceId(), row._1().eventSerManifest());
+          if (opens != null) {
+            if (opened == null) opened = new LinkedHashMap<>();
+            opened.put(row._1().persistenceId(), opens);
+          }
+        }
       }
       events.executeBatch();
     }
-    if (!anyTag) return;
+    if (anyTag) writeTags(connection, rows);
+    if (opened != null) writeIndex(connection, index, opened);
+  }
+
+  private void writeTags(Connection connection, Seq<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows)
+      throws SQLException {
     try (PreparedStatement tags = connection.prepareStatement(insertTag)) {
       var it = rows.iterator();
       while (it.hasNext()) {
@@ -114,6 +143,39 @@ public final class BatchedJournalDao extends DefaultJournalDao {
         }
       }
       tags.executeBatch();
+    }
+  }
+
+  /**
+   * The index after this batch, applied as its rows came: only each entity's last opening or
+   * closing event counts (a task submitted and finished in one batch leaves nothing). An open is
+   * an upsert (a redrive reopens a task that may still have its entry); removing an entry that is
+   * not there is a no-op.
+   */
+  private void writeIndex(Connection connection, WakeIndex.Registration index, Map<String, Boolean> opened)
+      throws SQLException {
+    boolean anyOpen = opened.containsValue(Boolean.TRUE);
+    boolean anyClosed = opened.containsValue(Boolean.FALSE);
+    if (anyOpen) {
+      try (PreparedStatement upserts = connection.prepareStatement(upsertOpen)) {
+        for (Map.Entry<String, Boolean> entry : opened.entrySet()) {
+          if (!entry.getValue()) continue;
+          upserts.setString(1, entry.getKey());
+          upserts.setInt(2, index.shardOf().applyAsInt(entry.getKey()));
+          upserts.addBatch();
+        }
+        upserts.executeBatch();
+      }
+    }
+    if (anyClosed) {
+      try (PreparedStatement deletes = connection.prepareStatement(deleteOpen)) {
+        for (Map.Entry<String, Boolean> entry : opened.entrySet()) {
+          if (entry.getValue()) continue;
+          deletes.setString(1, entry.getKey());
+          deletes.addBatch();
+        }
+        deletes.executeBatch();
+      }
     }
   }
 

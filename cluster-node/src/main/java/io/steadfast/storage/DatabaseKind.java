@@ -44,6 +44,13 @@ public enum DatabaseKind {
         "unknown store '" + config.getString(KIND_KEY) + "' (env STEADFAST_DB); expected one of: " + known);
   }
 
+  /** The store a Slick profile talks to: the journal's DAO is given the profile, not the config. */
+  static DatabaseKind of(slick.jdbc.JdbcProfile profile) {
+    if (profile instanceof slick.jdbc.PostgresProfile) return POSTGRES;
+    if (profile instanceof slick.jdbc.H2Profile) return H2;
+    throw new IllegalArgumentException("no Steadfast store runs on the Slick profile " + profile);
+  }
+
   /**
    * {@code loaded} with this store's overlay over it (H2's settings are the shipped defaults, so
    * H2 gets it unchanged), after checking that the URL is one of this store's.

@@ -13,24 +13,33 @@ import io.steadfast.protocol.TaskStatus;
 import io.steadfast.protocol.api.ApiTime;
 import io.steadfast.protocol.api.AttemptView;
 import io.steadfast.protocol.api.TaskView;
+import io.steadfast.storage.WakeIndex;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
 
 /**
- * One task, sharded by task id and event sourced: its events are its full history. Non-terminal
- * tasks are remembered by sharding, so after a crash they start again on a surviving node; an
- * attempt that was running when its node died is recorded {@code NODE_LOST} and tried again
- * (at-least-once). Backoff timers are re-armed from the persisted next-attempt time.
+ * One task, sharded by task id and event sourced: its events are its full history. Unfinished
+ * tasks are in the wake-up index ({@link WakeIndex}, written with their events), so after a crash
+ * or a full restart they start again on whichever node then hosts their shard ({@link
+ * TaskWaker}); an attempt that was running when its node died is recorded {@code NODE_LOST} and
+ * tried again (at-least-once). Backoff timers are re-armed from the persisted next-attempt time.
  *
  * <p>An attempt's life: due (a timer or recovery sends {@link Wake}) → a permit from the type's
  * bulkhead on this node → {@link AttemptStarted} persisted → the handler runs on the type's
@@ -63,11 +72,75 @@ public final class TaskEntity {
     return "task-" + slice;
   }
 
-  public static void init(ActorSystem<?> system, TaskRuntime runtime) {
-    ClusterSharding.get(system)
+  /**
+   * The events after which a task must be running somewhere until it ends: it was submitted, or
+   * redriven out of the dead-letter queue.
+   */
+  static final List<Class<? extends Event>> OPENING = List.of(Submitted.class, Redriven.class);
+
+  /**
+   * The events after which a task never runs again unless redriven: it succeeded, was cancelled,
+   * or its dead letter is filed. {@link DeadLettered} is not one of them: until the queue has the
+   * entry, the task stays open and files it again when it starts (TaskWakeIndexTest checks this
+   * list against TaskLifecycle).
+   */
+  static final List<Class<? extends Event>> CLOSING =
+      List.of(AttemptSucceeded.class, Cancelled.class, DeadLetterFiled.class);
+
+  /**
+   * Starts this node's task shard region; the returned region takes {@code StartEntity} from the
+   * waker.
+   *
+   * <p>Tasks are not remembered by sharding (schedules and workflows still are: the global setting
+   * stays on): remembering cost each task two more journal rows and a store actor's traffic, about
+   * 14 % of the cluster's CPU per task. The wake-up index, kept by the journal's DAO in the same
+   * transaction as the events, does the same job: {@link TaskWaker} starts a shard's open tasks
+   * when a node starts hosting it.
+   *
+   * <p>Without remember-entities, sharding would passivate an entity idle for 2 minutes: an
+   * unfinished task whose backoff, deferral or rate-limit wait lives in its timers would stop, and
+   * nothing would wake it before its shard moved. So sharding never passivates a task; a terminal
+   * one passivates itself ({@code passivate-terminal-after}).
+   */
+  public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, TaskRuntime runtime) {
+    ClusterShardingSettings settings = shardingSettings(system);
+    // One extractor for sharding and the index, so that an entry's shard is the shard its task runs in.
+    HashCodeMessageExtractor<Command> extractor = new HashCodeMessageExtractor<>(settings.numberOfShards());
+    WakeIndex.get(system).register(wakeIndex(extractor));
+    return ClusterSharding.get(system)
         .init(
             Entity.of(ENTITY_KEY, entity -> create(entity.getEntityId(), runtime, entity.getShard()))
+                .withSettings(settings)
+                .withMessageExtractor(extractor)
                 .withStopMessage(HandOff.INSTANCE));
+  }
+
+  static ClusterShardingSettings shardingSettings(ActorSystem<?> system) {
+    return ClusterShardingSettings.create(system).withRememberEntities(false).withNoPassivationStrategy();
+  }
+
+  /** What the wake-up index keeps of tasks, with shards counted as {@code number-of-shards} says. */
+  public static WakeIndex.Registration wakeIndex(int numberOfShards) {
+    return wakeIndex(new HashCodeMessageExtractor<>(numberOfShards));
+  }
+
+  static WakeIndex.Registration wakeIndex(ShardingMessageExtractor<?, ?> extractor) {
+    String prefix = persistenceIdPrefix();
+    return new WakeIndex.Registration(
+        prefix,
+        manifests(OPENING),
+        manifests(CLOSING),
+        persistenceId -> Integer.parseInt(extractor.shardId(persistenceId.substring(prefix.length()))));
+  }
+
+  /** {@code Task|}: a task's persistence id is this and its id. */
+  static String persistenceIdPrefix() {
+    return ENTITY_KEY.name() + PersistenceId.DefaultSeparator();
+  }
+
+  /** Events are serialized by Jackson (CborSerializable), whose manifest is the class name. */
+  private static Set<String> manifests(List<Class<? extends Event>> events) {
+    return events.stream().map(Class::getName).collect(Collectors.toUnmodifiableSet());
   }
 
   /**
@@ -252,8 +325,8 @@ public final class TaskEntity {
   /**
    * Why and when a task was dead-lettered, and whether the dead-letter queue has it yet.
    *
-   * @param filed the queue acknowledged the entry; until then the task stays in memory and
-   *     remembered, and files it again after a crash
+   * @param filed the queue acknowledged the entry; until then the task stays in memory and open
+   *     in the wake-up index, and files it again after a crash
    */
   public record DeadLetter(String reason, Instant at, boolean filed) implements CborSerializable {}
 

@@ -196,7 +196,7 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
         .thenReply(replyTo, started -> new Accepted(started.toView()));
   }
 
-  /** Nothing here: answer, then leave at once so that reads of unknown ids are not remembered. */
+  /** Nothing here: answer, then leave at once so that reads of unknown ids do not stay in memory. */
   private <R> ReplyEffect<Event, State> leaveAfterReply(ActorRef<R> replyTo, R reply) {
     return Effect().none().thenRun(state -> passivate()).thenReply(replyTo, state -> reply);
   }
@@ -249,7 +249,10 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
 
   // ---------------------------------------------------------------- the dead-letter queue
 
-  /** At-least-once: until the queue acknowledges, the task stays remembered and tries again. */
+  /**
+   * At-least-once: until the queue acknowledges, the task stays in memory and open in the wake-up
+   * index (DeadLettered does not close it; DeadLetterFiled does), and tries again.
+   */
   private void fileDeadLetter(State state) {
     context.pipeToSelf(
         runtime.deadLetters().file(state.toDeadLetterEntry()), (done, failure) -> new FilingEnded(failure == null));

@@ -57,6 +57,28 @@ CREATE TABLE IF NOT EXISTS PUBLIC."snapshot" (
     PRIMARY KEY("persistence_id","sequence_number")
 );
 
+-- The wake-up index (io.steadfast.storage.WakeIndex): one row per open task (submitted or
+-- redriven, not yet succeeded, cancelled or filed as a dead letter), written by the journal's DAO
+-- in the same transaction as the task's events. A node that starts hosting a shard starts that
+-- shard's open tasks from here; it replaces sharding's remember-entities for tasks.
+CREATE TABLE IF NOT EXISTS PUBLIC."task_open" (
+    "persistence_id" VARCHAR(255) NOT NULL PRIMARY KEY,
+    "shard" INTEGER NOT NULL
+);
+
+-- A shard's open tasks, and the first one of each shard, read from the index alone.
+CREATE INDEX IF NOT EXISTS "task_open_shard_idx" ON PUBLIC."task_open" ("shard", "persistence_id");
+
+-- Whether task_open was filled from the journal once (io.steadfast.storage.WakeIndexBackfill): a
+-- journal written before the index existed has open tasks without rows. One marker row.
+CREATE TABLE IF NOT EXISTS PUBLIC."task_open_backfill" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "done" BOOLEAN NOT NULL
+);
+
+INSERT INTO PUBLIC."task_open_backfill" ("id", "done")
+    SELECT 1, FALSE WHERE NOT EXISTS (SELECT 1 FROM PUBLIC."task_open_backfill" WHERE "id" = 1);
+
 -- The read side: one row per task, kept by the task-summary projection (stats and listing).
 -- Times are epoch milliseconds.
 CREATE TABLE IF NOT EXISTS PUBLIC."task_summary" (

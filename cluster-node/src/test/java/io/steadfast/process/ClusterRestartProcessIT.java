@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The whole cluster stops while tasks are open and starts again: every task finishes, without
- * anyone asking about it, because sharding remembers the unfinished ones in the journal.
+ * anyone asking about it, because the unfinished ones are in the wake-up index (task_open) and
+ * the nodes' wakers start them.
  */
 class ClusterRestartProcessIT {
   private static final int TASKS = 60;

@@ -72,12 +72,7 @@ final class TaskEntityFixture implements AutoCloseable {
     }
   }
 
-  final ActorTestKit actorTestKit =
-      ActorTestKit.create(
-          EventSourcedBehaviorTestKit.config()
-              .withFallback(PersistenceTestKitSnapshotPlugin.config())
-              .withFallback(ConfigFactory.parseResources("serialization.conf"))
-              .resolve());
+  final ActorTestKit actorTestKit;
   final TaskTypes types =
       TaskTypes.fromConfig(
           TYPES,
@@ -91,20 +86,35 @@ final class TaskEntityFixture implements AutoCloseable {
   final StubBreakers breakers = new StubBreakers();
   final RecordingTaskMetrics metrics = new RecordingTaskMetrics();
   final StubRatePermits ratePermits = new StubRatePermits();
-  final TaskRuntime runtime =
-      new TaskRuntime(
-          types,
-          Bulkheads.start(actorTestKit.system(), types.bulkheads()),
-          NODE,
-          clock,
-          new Random(42),
-          4,
-          Duration.ofMinutes(1),
-          this::fileDeadLetter,
-          breakers,
-          metrics,
-          StepLink.Reporter.NONE,
-          ratePermits);
+  final TaskRuntime runtime;
+
+  TaskEntityFixture() {
+    this(ConfigFactory.empty());
+  }
+
+  /** With {@code overrides} over the test kit's configuration (a cluster, say). */
+  TaskEntityFixture(Config overrides) {
+    actorTestKit = ActorTestKit.create(
+        overrides
+            .withFallback(EventSourcedBehaviorTestKit.config())
+            .withFallback(PersistenceTestKitSnapshotPlugin.config())
+            .withFallback(ConfigFactory.parseResources("serialization.conf"))
+            .resolve());
+    runtime = new TaskRuntime(
+        types,
+        Bulkheads.start(actorTestKit.system(), types.bulkheads()),
+        NODE,
+        clock,
+        new Random(42),
+        4,
+        Duration.ofMinutes(1),
+        this::fileDeadLetter,
+        breakers,
+        metrics,
+        StepLink.Reporter.NONE,
+        ratePermits);
+  }
+
   /** Dead letters handed to the (stand-in) queue, in order, including refused ones. */
   final java.util.concurrent.ConcurrentLinkedQueue<io.steadfast.dlq.DeadLetterQueue.Entry> filed =
       new java.util.concurrent.ConcurrentLinkedQueue<>();

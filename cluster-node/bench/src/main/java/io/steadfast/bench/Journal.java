@@ -14,10 +14,11 @@ import java.util.TreeMap;
 /**
  * Scenario {@code resources}, its journal half: how many journal rows a noop task costs, read
  * from the cluster's database server (H2 or PostgreSQL) over JDBC. A fresh batch of noop tasks runs, and the rows are counted
- * before, once all succeeded, and once they have passivated (a terminal task leaves memory, and
- * stops being remembered by sharding, {@code steadfast.task.passivate-terminal-after} after its
- * last read): the task's own rows ({@code Task|<id>}) and, apart, the rows of every other
- * persistence id written meanwhile (sharding's remembered entities and coordinator, breakers).
+ * before, once all succeeded, and once they have passivated (a terminal task leaves memory
+ * {@code steadfast.task.passivate-terminal-after} after its last read): the task's own rows
+ * ({@code Task|<id>}) and, apart, the rows of every other persistence id written meanwhile
+ * (sharding's coordinator and remembered schedules and workflows, breakers; tasks are no longer
+ * remembered by sharding).
  */
 final class Journal {
   private Journal() {}
