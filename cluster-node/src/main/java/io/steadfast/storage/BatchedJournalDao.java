@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.dispatch.Futures;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableColumnNames;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableConfiguration;
 import org.apache.pekko.persistence.jdbc.config.EventTagTableConfiguration;
@@ -37,11 +38,18 @@ import slick.jdbc.SimpleJdbcAction;
  * both go as one batch each. Rows, tables and the transaction are the plugin's: the same
  * {@code ordering} ends up in {@code event_tag}, and reads (replay, {@code eventsByTag}) are
  * untouched. Used through {@code jdbc-journal.dao}.
+ *
+ * <p>It also answers the highest sequence number of an entity that starts on an id this node has
+ * just minted ({@link MintedIds}) without a query: 0, as nothing was ever written under it.
  */
 public final class BatchedJournalDao extends DefaultJournalDao {
+  /** 0 as the journal's {@code Future[Long]}, which Java sees as a future of a boxed Long. */
+  private static final Future<Object> NOTHING_WRITTEN = Futures.successful(0L);
+
   private final String insertEvent;
   private final String insertTag;
   private final JournalBacklog backlog;
+  private final MintedIds mintedIds;
 
   public BatchedJournalDao(
       JdbcBackend.JdbcDatabaseDef db,
@@ -54,6 +62,19 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     this.insertEvent = insertEventSql(journalConfig.eventJournalTableConfiguration());
     this.insertTag = insertTagSql(journalConfig.eventJournalTableConfiguration(), journalConfig.eventTagTableConfiguration());
     this.backlog = JournalBacklog.get(Adapter.toTyped(mat.system()));
+    this.mintedIds = MintedIds.get(Adapter.toTyped(mat.system()));
+  }
+
+  /**
+   * 0 without a query for an id whose entity claimed it as minted here (its recovery reads
+   * nothing else), once; the journal's answer for any other. If the claim was wrong after all
+   * (a rare race, see {@link MintedIds}), the entity's first write of sequence number 1 breaks the
+   * journal's primary key and fails, and the entity, restarted, asks again and gets the truth.
+   */
+  @Override
+  public Future<Object> highestSequenceNr(String persistenceId, long fromSequenceNr) {
+    if (mintedIds.takeClaim(persistenceId)) return NOTHING_WRITTEN;
+    return super.highestSequenceNr(persistenceId, fromSequenceNr);
   }
 
   /** The plugin's queue, counted in and out for admission control. */
