@@ -13,6 +13,7 @@ import io.steadfast.protocol.TaskStatus;
 import io.steadfast.protocol.api.ApiTime;
 import io.steadfast.protocol.api.AttemptView;
 import io.steadfast.protocol.api.TaskView;
+import io.steadfast.storage.MintedIds;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
 
 /**
  * One task, sharded by task id and event sourced: its events are its full history. Non-terminal
@@ -70,13 +72,27 @@ public final class TaskEntity {
                 .withStopMessage(HandOff.INSTANCE));
   }
 
+  /** The journal's name for the task {@code taskId}. */
+  public static PersistenceId persistenceId(String taskId) {
+    return PersistenceId.of(ENTITY_KEY.name(), taskId);
+  }
+
   /**
+   * An incarnation of the task's entity. One that starts on an id this node has just minted (see
+   * {@link TaskIds}) claims it ({@link MintedIds#claim}), once, and reads nothing from the journal
+   * to recover: see {@link TaskEntityBehavior} for the rules that keep this safe. Any other
+   * incarnation (a keyed submission, a workflow step, a remembered task started again, a task read
+   * or cancelled) recovers in full.
+   *
    * @param shard where passivation is asked for; in tests any probe
    */
   public static Behavior<Command> create(
       String taskId, TaskRuntime runtime, ActorRef<ClusterSharding.ShardCommand> shard) {
-    return Behaviors.setup(
-        context -> Behaviors.withTimers(timers -> new TaskEntityBehavior(taskId, context, timers, runtime, shard)));
+    return Behaviors.setup(context -> {
+      boolean minted = MintedIds.get(context.getSystem()).claim(persistenceId(taskId).id());
+      return Behaviors.withTimers(
+          timers -> new TaskEntityBehavior(taskId, minted, context, timers, runtime, shard));
+    });
   }
 
   // ---------------------------------------------------------------- commands
@@ -144,6 +160,11 @@ public final class TaskEntity {
 
   /** A terminal task has not been read for a while: it may leave memory. */
   enum Idle implements Command {
+    INSTANCE
+  }
+
+  /** In minted mode, no command came soon after the start (see {@link TaskEntityBehavior}). */
+  enum FirstCommandOverdue implements Command {
     INSTANCE
   }
 
