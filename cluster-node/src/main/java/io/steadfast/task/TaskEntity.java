@@ -22,6 +22,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -69,7 +71,17 @@ public final class TaskEntity {
     ClusterSharding.get(system)
         .init(
             Entity.of(ENTITY_KEY, entity -> create(entity.getEntityId(), runtime, entity.getShard()))
+                .withMessageExtractor(messageExtractor(system))
                 .withStopMessage(HandOff.INSTANCE));
+  }
+
+  /**
+   * How sharding places tasks: by the hash of the task id over {@code
+   * pekko.cluster.sharding.number-of-shards} shards, as {@link Entity#of} does by default. Named
+   * here so that {@link TaskIds} computes a task's shard with the very function sharding uses.
+   */
+  static HashCodeMessageExtractor<Command> messageExtractor(ActorSystem<?> system) {
+    return new HashCodeMessageExtractor<>(ClusterShardingSettings.create(system).numberOfShards());
   }
 
   /** The journal's name for the task {@code taskId}. */
