@@ -40,7 +40,8 @@ public final class TaskIds {
 
   /**
    * @param shardOf the shard of a task id, as sharding computes it
-   * @param localShards the task shards hosted here, as last known
+   * @param localShards the task shards hosted here, as last known; none until every shard has a
+   *     home (see {@link LocalTaskShards})
    * @param hasRoom whether a new task of a type could start here without waiting
    */
   TaskIds(
@@ -66,7 +67,7 @@ public final class TaskIds {
 
   /**
    * A new task id for a task of {@code type}: on a shard of this node while the type's bulkhead
-   * here has nobody waiting, else wherever the first draw falls. A busy node must not keep every
+   * here has nobody waiting, else (or while no local shard is known) wherever the first draw falls. A busy node must not keep every
    * task it takes for itself: a client that sends everything to one node would otherwise queue it
    * all there while the others idle; past that point, tasks spread over the cluster as before.
    * An id placed here is recorded as minted, so that its entity skips recovery; tell {@link

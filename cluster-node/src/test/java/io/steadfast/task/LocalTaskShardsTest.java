@@ -1,18 +1,18 @@
 package io.steadfast.task;
 
 import static io.steadfast.testing.Waiting.waitFor;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.ConfigFactory;
-import com.fasterxml.uuid.Generators;
-import io.steadfast.storage.MintedIds;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -21,11 +21,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * On a one-node cluster: the task shards this node hosts are those its region reports, and each
- * is the shard that {@link TaskEntity#messageExtractor} computes for the ids it was started for,
- * so ids minted for "here" are delivered here.
+ * On a one-node cluster: the task shards hosted here are those the region reports, each the shard
+ * that {@link TaskEntity#messageExtractor} computes for the tasks it was started for (so that ids
+ * minted for "here" are delivered here); ids are minted on them only once every shard has a home.
  */
 class LocalTaskShardsTest {
+  private static final int SHARDS = 12;
   private final ActorTestKit testKit = ActorTestKit.create(
       "local-task-shards",
       ConfigFactory.parseString("""
@@ -33,8 +34,8 @@ class LocalTaskShardsTest {
           pekko.remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
           pekko.coordinated-shutdown.exit-jvm = off
           pekko.cluster.jmx.enabled = off
-          pekko.cluster.sharding.number-of-shards = 60
-          """));
+          pekko.cluster.sharding.number-of-shards = %d
+          """.formatted(SHARDS)));
 
   @AfterEach
   void shutdown() {
@@ -47,7 +48,7 @@ class LocalTaskShardsTest {
   }
 
   @Test
-  void theShardsHostedHereAreThoseSharingComputesForTheTasksHere() {
+  void theShardsHostedHereAreThoseShardingComputesAndIdsAreMintedOnThemOnceEveryShardHasAHome() {
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(new Join(cluster.selfMember().address()));
     ClusterSharding sharding = ClusterSharding.get(testKit.system());
@@ -55,19 +56,27 @@ class LocalTaskShardsTest {
     sharding.init(Entity.of(TaskEntity.ENTITY_KEY, entity -> idleTask()).withStopMessage(TaskEntity.HandOff.INSTANCE));
     LocalTaskShards local = LocalTaskShards.start(testKit.system());
     var extractor = TaskEntity.messageExtractor(testKit.system());
-    TaskIds taskIds = new TaskIds(
-        Generators.timeBasedEpochGenerator(), extractor::shardId, local::get, type -> true,
-        MintedIds.get(testKit.system()));
 
-    // Tasks on about two thirds of the shards, as a node of a small cluster hosts.
-    List<String> tasks = IntStream.range(0, 60).mapToObj(i -> "task-" + i).toList();
+    List<String> firstHalf = taskPerShard(extractor, 0, SHARDS / 2);
+    startAll(sharding, firstHalf);
+    Set<String> halfTheShards = firstHalf.stream().map(extractor::shardId).collect(Collectors.toSet());
+    waitFor("the shards of the tasks started hosted here").until(local::hosted, halfTheShards::equals);
+    assertEquals(Set.of(), local.get(), "half the shards have no home yet");
+
+    startAll(sharding, taskPerShard(extractor, SHARDS / 2, SHARDS));
+    Set<String> everyShard = IntStream.range(0, SHARDS).mapToObj(String::valueOf).collect(Collectors.toSet());
+    waitFor("every shard hosted here, and known to be placed").until(local::get, everyShard::equals);
+  }
+
+  /** A task id on each shard from {@code from} (inclusive) to {@code to}, as the extractor places ids. */
+  private static List<String> taskPerShard(HashCodeMessageExtractor<TaskEntity.Command> extractor, int from, int to) {
+    return IntStream.range(from, to)
+        .mapToObj(shard -> Stream.iterate(0, n -> n + 1).map(n -> "task-" + n)
+            .filter(id -> extractor.shardId(id).equals(String.valueOf(shard))).findFirst().orElseThrow())
+        .toList();
+  }
+
+  private static void startAll(ClusterSharding sharding, List<String> tasks) {
     for (String task : tasks) sharding.entityRefFor(TaskEntity.ENTITY_KEY, task).tell(TaskEntity.Wake.INSTANCE);
-    Set<String> expected = tasks.stream().map(extractor::shardId).collect(Collectors.toSet());
-
-    waitFor("the shards of the tasks started reported hosted here").until(local::get, expected::equals);
-    for (int i = 0; i < 20; i++) {
-      String id = taskIds.mint("noop");
-      assertTrue(expected.contains(extractor.shardId(id)), id + " minted on shard " + extractor.shardId(id));
-    }
   }
 }
