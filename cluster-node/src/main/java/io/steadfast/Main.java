@@ -39,6 +39,7 @@ import io.steadfast.storage.JournalBacklog;
 import io.steadfast.storage.JournalSchema;
 import io.steadfast.storage.WakeIndexBackfill;
 import io.steadfast.task.TaskEntity;
+import io.steadfast.task.TaskIds;
 import io.steadfast.task.TaskRuntime;
 import io.steadfast.task.TaskTypes;
 import io.steadfast.task.TaskWaker;
@@ -172,6 +173,8 @@ public final class Main {
             metrics,
             new StepReports(system),
             rateLimits));
+    // Ids for tasks submitted without a key: on this node's task shards while it has room.
+    TaskIds taskIds = TaskIds.start(system, bulkheads);
     // Workflows: each step runs as one of the tasks above, and tells its workflow when it ends.
     WorkflowSettings workflows = WorkflowSettings.fromConfig(config);
     WorkflowEntity.init(system, workflows);
@@ -210,8 +213,8 @@ public final class Main {
             new ClusterRoutes(figures, mapper, errors).routes(),
             new EventStreamRoutes(figures, config.getDuration("steadfast.console.push-interval"), mapper, errors).routes(),
             errors.whileServing(Serving.get(system), () -> Directives.concat(
-                new TaskRoutes(system, types, admission, guards, mapper, errors, askTimeout, TaskRoutes.maxBatchSize(config))
-                    .routes(),
+                new TaskRoutes(system, types, taskIds, admission, guards, mapper, errors, askTimeout,
+                    TaskRoutes.maxBatchSize(config)).routes(),
                 new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout,
                     config.getBoolean(CircuitBreakerRoutes.DRILL_KEY)).routes(),
                 new DeadLetterRoutes(system, types, guards, mapper, errors, askTimeout).routes(),

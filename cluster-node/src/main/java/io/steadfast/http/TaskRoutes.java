@@ -9,6 +9,7 @@ import io.steadfast.admission.AdmissionControl;
 import io.steadfast.protocol.api.BatchItemResult;
 import io.steadfast.protocol.api.BatchSubmitResult;
 import io.steadfast.task.TaskEntity;
+import io.steadfast.task.TaskIds;
 import io.steadfast.task.TaskSpec;
 import io.steadfast.task.TaskTypes;
 import java.time.Clock;
@@ -42,6 +43,7 @@ public final class TaskRoutes extends AllDirectives {
   private static final String MAX_BATCH_SIZE_KEY = "steadfast.http.max-batch-size";
 
   private final ClusterSharding sharding;
+  private final TaskIds taskIds;
   private final SubmissionParser parser;
   private final AdmissionControl admission;
   private final RequestGuards guards;
@@ -52,8 +54,9 @@ public final class TaskRoutes extends AllDirectives {
 
   /** @param maxBatchSize the most tasks one batch submission may carry */
   public TaskRoutes(
-      ActorSystem<?> system, TaskTypes types, AdmissionControl admission, RequestGuards guards, ObjectMapper mapper,
-      ApiErrors errors, Duration askTimeout, int maxBatchSize) {
+      ActorSystem<?> system, TaskTypes types, TaskIds taskIds, AdmissionControl admission, RequestGuards guards,
+      ObjectMapper mapper, ApiErrors errors, Duration askTimeout, int maxBatchSize) {
+    this.taskIds = taskIds;
     this.admission = admission;
     this.guards = guards;
     this.sharding = ClusterSharding.get(system);
@@ -94,13 +97,14 @@ public final class TaskRoutes extends AllDirectives {
     TaskSpec spec = ok.spec();
     Optional<AdmissionControl.Rejection> rejection = admission.admit(spec.priority());
     if (rejection.isPresent()) return answer(new SubmitOutcome.Overloaded(rejection.get()));
-    String taskId = taskIdFor(spec.idempotencyKey());
+    String taskId = newTaskId(spec);
     // No stage callbacks on the ask's answer: Scala's CompletionStage runs even whenComplete
     // asynchronously, a thread hop per submission that a single submission need not pay.
     return onComplete(
         ask(taskId, spec),
         result -> {
           admission.done();
+          taskIds.settled(taskId);
           return answer(outcome(taskId, spec, result.isSuccess() ? result.get() : null));
         });
   }
@@ -129,10 +133,11 @@ public final class TaskRoutes extends AllDirectives {
   private CompletableFuture<SubmitOutcome> submitOne(TaskSpec spec) {
     Optional<AdmissionControl.Rejection> rejection = admission.admit(spec.priority());
     if (rejection.isPresent()) return CompletableFuture.completedFuture(new SubmitOutcome.Overloaded(rejection.get()));
-    String taskId = taskIdFor(spec.idempotencyKey());
+    String taskId = newTaskId(spec);
     return ask(taskId, spec)
         .handle((reply, failure) -> {
           admission.done();
+          taskIds.settled(taskId);
           return outcome(taskId, spec, reply);
         })
         .toCompletableFuture();
@@ -196,9 +201,14 @@ public final class TaskRoutes extends AllDirectives {
     return inner.apply(request);
   }
 
-  /** A task submitted with an idempotency key gets an id derived from the key ({@link TaskSpec#idFor}). */
+  /** A task submitted without an idempotency key gets an id minted by this node ({@link TaskIds#mint}). */
+  private String newTaskId(TaskSpec spec) {
+    return spec.idempotencyKey() == null ? taskIds.mint(spec.type()) : taskIdFor(spec.idempotencyKey());
+  }
+
+  /** A task submitted with an idempotency key has an id derived from the key ({@link TaskSpec#idFor}). */
   static String taskIdFor(String idempotencyKey) {
-    return idempotencyKey == null ? UUID.randomUUID().toString() : TaskSpec.idFor(idempotencyKey);
+    return TaskSpec.idFor(idempotencyKey);
   }
 
   // ---------------------------------------------------------------- read

@@ -7,6 +7,7 @@ import java.sql.Types;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.dispatch.Futures;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableColumnNames;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableConfiguration;
 import org.apache.pekko.persistence.jdbc.config.EventTagTableConfiguration;
@@ -40,15 +41,22 @@ import slick.jdbc.SimpleJdbcAction;
  * {@code ordering} ends up in {@code event_tag}, and reads (replay, {@code eventsByTag}) are
  * untouched. Used through {@code jdbc-journal.dao}.
  *
+ * <p>It also answers the highest sequence number of an entity that starts on an id this node has
+ * just minted ({@link MintedIds}) without a query: 0, as nothing was ever written under it.
+ *
  * <p>The same transaction keeps the wake-up index ({@link WakeIndex}): the entries of entities
  * whose events in it open or end them are upserted or removed as two more batches. Written with
  * the events, never after them, so that a crash between the two cannot leave an open task that
  * nothing will start, nor a finished one started again and again.
  */
 public final class BatchedJournalDao extends DefaultJournalDao {
+  /** 0 as the journal's {@code Future[Long]}, which Java sees as a future of a boxed Long. */
+  private static final Future<Object> NOTHING_WRITTEN = Futures.successful(0L);
+
   private final String insertEvent;
   private final String insertTag;
   private final JournalBacklog backlog;
+  private final MintedIds mintedIds;
   private final WakeIndex wakeIndex;
   private final String upsertOpen;
   private final String deleteOpen;
@@ -64,10 +72,23 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     this.insertEvent = insertEventSql(journalConfig.eventJournalTableConfiguration());
     this.insertTag = insertTagSql(journalConfig.eventJournalTableConfiguration(), journalConfig.eventTagTableConfiguration());
     this.backlog = JournalBacklog.get(Adapter.toTyped(mat.system()));
+    this.mintedIds = MintedIds.get(Adapter.toTyped(mat.system()));
     this.wakeIndex = WakeIndex.get(Adapter.toTyped(mat.system()));
     Option<String> schema = journalConfig.eventJournalTableConfiguration().schemaName();
     this.upsertOpen = WakeIndex.upsertSql(DatabaseKind.of(profile), table(schema, WakeIndex.TABLE));
     this.deleteOpen = WakeIndex.deleteSql(table(schema, WakeIndex.TABLE));
+  }
+
+  /**
+   * 0 without a query for an id whose entity claimed it as minted here (its recovery reads
+   * nothing else), once; the journal's answer for any other. If the claim was wrong after all
+   * (a rare race, see {@link MintedIds}), the entity's first write of sequence number 1 breaks the
+   * journal's primary key and fails, and the entity, restarted, asks again and gets the truth.
+   */
+  @Override
+  public Future<Object> highestSequenceNr(String persistenceId, long fromSequenceNr) {
+    if (mintedIds.takeClaim(persistenceId)) return NOTHING_WRITTEN;
+    return super.highestSequenceNr(persistenceId, fromSequenceNr);
   }
 
   /** The plugin's queue, counted in and out for admission control. */

@@ -13,6 +13,7 @@ import io.steadfast.protocol.TaskStatus;
 import io.steadfast.protocol.api.ApiTime;
 import io.steadfast.protocol.api.AttemptView;
 import io.steadfast.protocol.api.TaskView;
+import io.steadfast.storage.MintedIds;
 import io.steadfast.storage.WakeIndex;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -105,7 +106,7 @@ public final class TaskEntity {
   public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, TaskRuntime runtime) {
     ClusterShardingSettings settings = shardingSettings(system);
     // One extractor for sharding and the index, so that an entry's shard is the shard its task runs in.
-    HashCodeMessageExtractor<Command> extractor = new HashCodeMessageExtractor<>(settings.numberOfShards());
+    HashCodeMessageExtractor<Command> extractor = messageExtractor(system);
     WakeIndex.get(system).register(wakeIndex(extractor));
     return ClusterSharding.get(system)
         .init(
@@ -144,12 +145,35 @@ public final class TaskEntity {
   }
 
   /**
+   * How sharding places tasks: by the hash of the task id over {@code
+   * pekko.cluster.sharding.number-of-shards} shards. One function for sharding, the wake-up index
+   * and {@link TaskIds}, so that all three agree on a task's shard.
+   */
+  static HashCodeMessageExtractor<Command> messageExtractor(ActorSystem<?> system) {
+    return new HashCodeMessageExtractor<>(shardingSettings(system).numberOfShards());
+  }
+
+  /** The journal's name for the task {@code taskId}. */
+  public static PersistenceId persistenceId(String taskId) {
+    return PersistenceId.of(ENTITY_KEY.name(), taskId);
+  }
+
+  /**
+   * An incarnation of the task's entity. One that starts on an id this node has just minted (see
+   * {@link TaskIds}) claims it ({@link MintedIds#claim}), once, and reads nothing from the journal
+   * to recover: see {@link TaskEntityBehavior} for the rules that keep this safe. Any other
+   * incarnation (a keyed submission, a workflow step, a task the waker starts again, a task read
+   * or cancelled) recovers in full.
+   *
    * @param shard where passivation is asked for; in tests any probe
    */
   public static Behavior<Command> create(
       String taskId, TaskRuntime runtime, ActorRef<ClusterSharding.ShardCommand> shard) {
-    return Behaviors.setup(
-        context -> Behaviors.withTimers(timers -> new TaskEntityBehavior(taskId, context, timers, runtime, shard)));
+    return Behaviors.setup(context -> {
+      boolean minted = MintedIds.get(context.getSystem()).claim(persistenceId(taskId).id());
+      return Behaviors.withTimers(
+          timers -> new TaskEntityBehavior(taskId, minted, context, timers, runtime, shard));
+    });
   }
 
   // ---------------------------------------------------------------- commands
@@ -217,6 +241,11 @@ public final class TaskEntity {
 
   /** A terminal task has not been read for a while: it may leave memory. */
   enum Idle implements Command {
+    INSTANCE
+  }
+
+  /** In minted mode, no command came soon after the start (see {@link TaskEntityBehavior}). */
+  enum FirstCommandOverdue implements Command {
     INSTANCE
   }
 

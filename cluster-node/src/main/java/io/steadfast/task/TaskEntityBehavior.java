@@ -4,6 +4,7 @@ import io.steadfast.execution.AttemptResult;
 import io.steadfast.protocol.AttemptOutcome;
 import io.steadfast.protocol.TaskStatus;
 import io.steadfast.storage.JournalFailures;
+import io.steadfast.storage.MintedIds;
 import io.steadfast.task.TaskEntity.Accepted;
 import io.steadfast.task.TaskEntity.AlreadySubmitted;
 import io.steadfast.task.TaskEntity.Attempt;
@@ -24,6 +25,7 @@ import io.steadfast.task.TaskEntity.Deferred;
 import io.steadfast.task.TaskEntity.Event;
 import io.steadfast.task.TaskEntity.FilingEnded;
 import io.steadfast.task.TaskEntity.FilingRetry;
+import io.steadfast.task.TaskEntity.FirstCommandOverdue;
 import io.steadfast.task.TaskEntity.Found;
 import io.steadfast.task.TaskEntity.Get;
 import io.steadfast.task.TaskEntity.HandOff;
@@ -54,11 +56,11 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -68,14 +70,43 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * into events, replies and effects. The rules it persists by are {@link TaskLifecycle}'s; what a
  * due attempt waits for on this node is {@link AttemptGate}'s; running it is {@link
  * AttemptLauncher}'s.
+ *
+ * <p><b>Minted mode.</b> An incarnation started on an id this node has just minted for a new task
+ * ({@link MintedIds#claim}) recovers nothing: {@link Recovery#disabled()} skips the snapshot read,
+ * and the journal answers its highest sequence number with 0 without a query ({@code
+ * BatchedJournalDao}). Its empty state is right, unless a rare race made it wrong: the shard moved
+ * to another node between minting and delivery, that node wrote the task, and the shard came back
+ * while the claim still lived. So the empty state is trusted for one thing only, the Submit it was
+ * started for:
+ *
+ * <ul>
+ *   <li>a Submit that finds no event written ({@link #lastSequenceNumber} is 0) is accepted and
+ *       persisted. Had another node written the task, the write of sequence number 1 breaks the
+ *       journal's primary key ({@code persistence_id}, {@code sequence_number}) and fails: the
+ *       existing task is not overwritten, and the entity restarts ({@link
+ *       JournalFailures#restartWithBackoff});
+ *   <li>Pekko restarts it with the recovery it chose at the start, disabled again, but the claim is
+ *       spent, so the journal now answers the true highest sequence number. An entity in minted
+ *       mode that finds events it has not read, whose first command is not a Submit, or that gets
+ *       no command within {@link #FIRST_COMMAND_WITHIN}, must not act on its empty state: it
+ *       stops without a word and without asking to passivate. A task written elsewhere is open
+ *       in the wake-up index, and the waker starts the open tasks of its shards that are not
+ *       running ({@link TaskWaker}); that incarnation (no claim left) recovers in full. It never
+ *       answers NotFound for a task it has not read.
+ * </ul>
  */
 final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<Command, Event, State> {
   private static final String WAKE_TIMER = "wake";
   private static final String IDLE_TIMER = "idle";
   private static final String FILING_TIMER = "filing";
   private static final Duration FILING_RETRY = Duration.ofSeconds(2);
+  private static final String FIRST_COMMAND_TIMER = "first-command";
+  /** In minted mode, the Submit is the first message the shard delivers: it comes at once. */
+  static final Duration FIRST_COMMAND_WITHIN = Duration.ofSeconds(3);
 
   private final String taskId;
+  /** Started on an id minted here (see the class comment): recovery read nothing. */
+  private final boolean minted;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final TaskRuntime runtime;
@@ -87,12 +118,14 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
 
   TaskEntityBehavior(
       String taskId,
+      boolean minted,
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       TaskRuntime runtime,
       ActorRef<ClusterSharding.ShardCommand> shard) {
-    super(PersistenceId.of(TaskEntity.ENTITY_KEY.name(), taskId), JournalFailures.restartWithBackoff());
+    super(TaskEntity.persistenceId(taskId), JournalFailures.restartWithBackoff());
     this.taskId = taskId;
+    this.minted = minted;
     this.context = context;
     this.timers = timers;
     this.runtime = runtime;
@@ -104,6 +137,12 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
   @Override
   public State emptyState() {
     return State.empty(taskId);
+  }
+
+  /** Read once per incarnation, so restarts after a journal failure keep it (see the class comment). */
+  @Override
+  public Recovery recovery() {
+    return minted ? Recovery.disabled() : super.recovery();
   }
 
   @Override
@@ -135,6 +174,12 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     var builder = newCommandHandlerWithReplyBuilder();
+    if (minted) {
+      builder
+          .forState(state -> !state.isSubmitted())
+          .onCommand(Submit.class, (state, submit) -> nothingWritten() ? submit(state, submit) : stopUnread())
+          .onAnyCommand(command -> stopUnread());
+    }
     builder
         .forState(state -> !state.isSubmitted())
         .onCommand(Submit.class, this::submit)
@@ -162,6 +207,7 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
         .onCommand(AttemptLost.class, this::attemptLost)
         .onCommand(RecordCheckpoint.class, this::recordCheckpoint)
         .onCommand(Idle.class, (state, idle) -> idle(state))
+        .onCommand(FirstCommandOverdue.class, (state, overdue) -> Effect().noReply()) // submitted meanwhile
         .onCommand(HandOff.class, (state, handOff) -> handOff(state));
     return builder.build();
   }
@@ -194,6 +240,22 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
           begin(started);
         })
         .thenReply(replyTo, started -> new Accepted(started.toView()));
+  }
+
+  /**
+   * In minted mode: the journal holds no event of this task (it answered 0 without a query, or,
+   * after a failed write, for real).
+   */
+  private boolean nothingWritten() {
+    return lastSequenceNumber(context) == 0;
+  }
+
+  /**
+   * In minted mode, where the empty state may be wrong: stop without a reply and without asking
+   * to passivate; if the task exists, the waker starts it again and it recovers in full.
+   */
+  private ReplyEffect<Event, State> stopUnread() {
+    return Effect().stop().thenNoReply();
   }
 
   /** Nothing here: answer, then leave at once so that reads of unknown ids do not stay in memory. */
@@ -433,6 +495,11 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
 
   private void onRecovered(State state) {
     gate.recovered();
+    if (minted && !state.isSubmitted()) {
+      // Events it has not read (a failed write, see the class comment): stop now, not in a while.
+      Duration wait = nothingWritten() ? FIRST_COMMAND_WITHIN : Duration.ZERO;
+      timers.startSingleTimer(FIRST_COMMAND_TIMER, FirstCommandOverdue.INSTANCE, wait);
+    }
     if (!state.isSubmitted()) return;
     switch (state.status()) {
       case RUNNING -> context.getSelf().tell(new AttemptLost(state.lastAttempt().number()));

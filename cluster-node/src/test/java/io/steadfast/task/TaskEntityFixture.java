@@ -25,8 +25,8 @@ import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 
 /**
- * One actor system with the persistence test kit, real handlers (plus {@code throwing}, which
- * throws the exception class named in its payload) and task types with tiny delays.
+ * One actor system with the persistence test kit (or another journal), real handlers (plus {@code
+ * throwing}, which throws the exception class named in its payload) and task types with tiny delays.
  */
 final class TaskEntityFixture implements AutoCloseable {
   static final String NODE = "127.0.0.1:2551";
@@ -87,40 +87,37 @@ final class TaskEntityFixture implements AutoCloseable {
   final RecordingTaskMetrics metrics = new RecordingTaskMetrics();
   final StubRatePermits ratePermits = new StubRatePermits();
   final TaskRuntime runtime;
-
-  TaskEntityFixture() {
-    this(ConfigFactory.empty());
-  }
-
-  /** With {@code overrides} over the test kit's configuration (a cluster, say). */
-  TaskEntityFixture(Config overrides) {
-    actorTestKit = ActorTestKit.create(
-        overrides
-            .withFallback(EventSourcedBehaviorTestKit.config())
-            .withFallback(PersistenceTestKitSnapshotPlugin.config())
-            .withFallback(ConfigFactory.parseResources("serialization.conf"))
-            .resolve());
-    runtime = new TaskRuntime(
-        types,
-        Bulkheads.start(actorTestKit.system(), types.bulkheads()),
-        NODE,
-        clock,
-        new Random(42),
-        4,
-        Duration.ofMinutes(1),
-        this::fileDeadLetter,
-        breakers,
-        metrics,
-        StepLink.Reporter.NONE,
-        ratePermits);
-  }
-
   /** Dead letters handed to the (stand-in) queue, in order, including refused ones. */
   final java.util.concurrent.ConcurrentLinkedQueue<io.steadfast.dlq.DeadLetterQueue.Entry> filed =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   /** How many filings the stand-in queue still refuses (to test that filing is retried). */
   final java.util.concurrent.atomic.AtomicInteger refuseFilings = new java.util.concurrent.atomic.AtomicInteger();
   private int taskNumber;
+
+  /** On the persistence test kit, for the event-sourced behavior test kit. */
+  TaskEntityFixture() {
+    this(EventSourcedBehaviorTestKit.config().withFallback(PersistenceTestKitSnapshotPlugin.config()));
+  }
+
+  /** @param persistence the journal and snapshot store the entities run on */
+  TaskEntityFixture(Config persistence) {
+    actorTestKit =
+        ActorTestKit.create(persistence.withFallback(ConfigFactory.parseResources("serialization.conf")).resolve());
+    runtime =
+        new TaskRuntime(
+            types,
+            Bulkheads.start(actorTestKit.system(), types.bulkheads()),
+            NODE,
+            clock,
+            new Random(42),
+            4,
+            Duration.ofMinutes(1),
+            this::fileDeadLetter,
+            breakers,
+            metrics,
+            StepLink.Reporter.NONE,
+            ratePermits);
+  }
 
   private java.util.concurrent.CompletionStage<org.apache.pekko.Done> fileDeadLetter(
       io.steadfast.dlq.DeadLetterQueue.Entry entry) {

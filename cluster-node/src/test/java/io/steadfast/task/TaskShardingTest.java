@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -57,7 +59,7 @@ class TaskShardingTest {
       pekko.cluster.sharding.number-of-shards = 60
       # What sharding does to an idle entity that nothing keeps from passivating, made quick.
       pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout = 300ms
-      """));
+      """).withFallback(EventSourcedBehaviorTestKit.config()).withFallback(PersistenceTestKitSnapshotPlugin.config()));
   private final ActorTestKit testKit = fixture.actorTestKit;
   private final ActorSystem<?> system = testKit.system();
   private ActorRef<ShardingEnvelope<TaskEntity.Command>> region;
