@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
+import io.steadfast.testing.InMemoryJournal;
 import io.steadfast.protocol.CborSerializable;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -55,8 +54,10 @@ class WakeIndexTest {
   private static final String CLOSE = "close";
   private static final String OTHER = "other";
 
-  private final String url = "jdbc:h2:mem:wake-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1;DATABASE_TO_UPPER=false";
-  private final ActorTestKit testKit = ActorTestKit.create(config());
+  private final InMemoryJournal journal = new InMemoryJournal();
+  private final String url = journal.url();
+  private final ActorTestKit testKit =
+      ActorTestKit.create(journal.config(ConfigFactory.parseResources("serialization.conf")));
   private final Connection db = open();
 
   /** Shards as the length of the id, except that {@code T|bad} has none the table takes. */
@@ -71,6 +72,7 @@ class WakeIndexTest {
   void stop() throws SQLException {
     testKit.shutdownTestKit();
     db.close();
+    journal.close();
   }
 
   // ---------------------------------------------------------------- through the journal plugin
@@ -327,20 +329,5 @@ class WakeIndexTest {
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private Config config() {
-    try {
-      JournalSchema.ensure(DatabaseKind.H2, url, "sa", "", Duration.ofSeconds(5));
-    } catch (SQLException | InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
-    return ConfigFactory.parseResources("serialization.conf")
-        .withFallback(ConfigFactory.parseResources("persistence.conf"))
-        .withValue("steadfast.db.url", ConfigValueFactory.fromAnyRef(url))
-        .withValue("steadfast.db.user", ConfigValueFactory.fromAnyRef("sa"))
-        .withValue("steadfast.db.password", ConfigValueFactory.fromAnyRef(""))
-        .withFallback(ConfigFactory.defaultReference())
-        .resolve();
   }
 }

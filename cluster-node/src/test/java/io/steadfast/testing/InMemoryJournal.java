@@ -31,6 +31,11 @@ public final class InMemoryJournal implements AutoCloseable {
     }
   }
 
+  /** The database's JDBC URL (user sa, no password). */
+  public String url() {
+    return url;
+  }
+
   /** An actor system's configuration: {@code overrides}, then the persistence settings on this database. */
   public Config config(Config overrides) {
     return overrides
