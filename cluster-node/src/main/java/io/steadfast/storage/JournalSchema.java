@@ -26,10 +26,24 @@ public final class JournalSchema {
   public static void ensure(DatabaseKind kind, String url, String user, String password, Duration connectTimeout)
       throws SQLException, InterruptedException {
     List<String> statements = statements(kind.schemaScript());
+    withConnection(url, user, password, connectTimeout, connection -> create(connection, statements));
+  }
+
+  /** Work on a connection of its own, before the actor system starts. */
+  interface ConnectionWork {
+    void run(Connection connection) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} on a fresh connection, again every 500 ms while the database refuses it (a
+   * server launched a moment before is still starting), until {@code connectTimeout}.
+   */
+  static void withConnection(String url, String user, String password, Duration connectTimeout, ConnectionWork work)
+      throws SQLException, InterruptedException {
     long deadline = System.nanoTime() + connectTimeout.toNanos();
     while (true) {
       try (Connection connection = DriverManager.getConnection(url, user, password)) {
-        create(connection, statements);
+        work.run(connection);
         return;
       } catch (SQLException e) {
         if (System.nanoTime() > deadline) throw e;

@@ -1,7 +1,6 @@
 package io.steadfast.storage;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,17 +37,7 @@ public final class WakeIndexBackfill {
 
   public static void run(DatabaseKind kind, String url, String user, String password, Duration connectTimeout,
       WakeIndex.Registration registration) throws SQLException, InterruptedException {
-    long deadline = System.nanoTime() + connectTimeout.toNanos();
-    while (true) {
-      try (Connection connection = DriverManager.getConnection(url, user, password)) {
-        run(kind, connection, registration);
-        return;
-      } catch (SQLException e) {
-        if (System.nanoTime() > deadline) throw e;
-        log.info("cannot fill the wake-up index yet ({}); retrying", e.getMessage());
-        Thread.sleep(500);
-      }
-    }
+    JournalSchema.withConnection(url, user, password, connectTimeout, connection -> run(kind, connection, registration));
   }
 
   /** On {@code connection}, which it commits or rolls back; the number of entries written, or -1 if done before. */
