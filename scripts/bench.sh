@@ -26,7 +26,7 @@ RUN_DIR=${BENCH_RUN_DIR:-$CHECKOUT/run/bench}
 readonly RUN_DIR
 readonly RESULTS=$RUN_DIR/results.txt
 readonly MEMORY_DIR=$RUN_DIR/memory
-readonly NODE_OPTS=${BENCH_JAVA_OPTS:--Xmx384m}
+readonly NODE_OPTS=${BENCH_JAVA_OPTS:--Xmx384m -XX:TieredStopAtLevel=1}
 readonly FLAKY_BREAKER=${BENCH_FLAKY_BREAKER:-relaxed}
 # The cluster's store: h2 (default), postgres (cluster.sh then runs a PostgreSQL of its own), or
 # embedded (one node with H2 inside it: what one machine gets without the cluster).
@@ -89,7 +89,7 @@ line is then *_cpu_ms_per_task_postgres, the postmaster and all its processes; o
 node with H2 inside it, whose CPU is all in *_cpu_ms_per_task_nodes), BENCH_NODES (3; 1 for
 embedded; recovery needs 3),
 BENCH_PORT_OFFSET (500), BENCH_RUN_DIR (run/bench), BENCH_JAVA_OPTS (node JVM
-options, -Xmx384m), BENCH_BOUND_SECONDS (how long to wait for tasks to end, 600),
+options, as cluster.sh: -Xmx384m -XX:TieredStopAtLevel=1), BENCH_BOUND_SECONDS (how long to wait for tasks to end, 600),
 BENCH_FLAKY_BREAKER: relaxed (default) or shipped; see below. BENCH_KEYED (false): with true,
 the throughput and batch tasks carry idempotency keys (ids derived from the keys, so each new
 task's entity first reads whether it exists; without, the receiving node mints the id).
@@ -126,6 +126,10 @@ cluster() {
 
 node_opts() {
   local opts=$NODE_OPTS
+  # Compiler threads that live for the whole run: the JVM otherwise ends idle ones, and the CPU
+  # of an ended thread leaves /proc with it, so the *_jit figure (a sum over the live compiler
+  # threads) could come out below zero.
+  opts+=" -XX:-UseDynamicNumberOfCompilerThreads"
   # The rate-limited type of the ratelimit scenario (the others never submit it).
   opts+=" -Dsteadfast.task-types.limited.handler=noop"
   opts+=" -Dsteadfast.task-types.limited.rate-limit.permits=${BENCH_RATELIMIT_PER_SECOND:-20}"

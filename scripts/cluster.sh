@@ -53,7 +53,13 @@ readonly SUP_DIR=$RUN_DIR/supervisors
 readonly STOP_MARKER=$RUN_DIR/stop-requested
 
 PORT_OFFSET=${STEADFAST_PORT_OFFSET:-0}
-readonly JAVA_OPTS=${STEADFAST_JAVA_OPTS:--Xmx384m}
+# C1 only (TieredStopAtLevel=1): nodes here share a few cores with each other and the database,
+# about half a core each, below where the JVM itself would choose its server compiler. C2 spent
+# 1.5 ms of CPU per task still compiling after 20,000 tasks and a quarter of a core when idle;
+# C1 code costs about 30 % more once C2 has finished, which takes well over 60,000 tasks
+# (scripts/bench.sh; README "Benchmarks"). On a machine of its own, give a node -Xmx only.
+readonly DEFAULT_JAVA_OPTS="-Xmx384m -XX:TieredStopAtLevel=1"
+readonly JAVA_OPTS=${STEADFAST_JAVA_OPTS:-$DEFAULT_JAVA_OPTS}
 readonly READY_TIMEOUT_S=${STEADFAST_READY_TIMEOUT:-90}
 KEEP_RUNNING=${STEADFAST_KEEP_RUNNING:-1}
 # h2 or postgres; 'start --db KIND' overrides it, and the other commands use what start recorded.
@@ -92,7 +98,7 @@ Environment:
   STEADFAST_RUN_DIR       pids, logs and database (default: $CHECKOUT/run)
   STEADFAST_DB            h2 (default), postgres, or embedded (one node on an H2 file of its
                           own, no database server): the store 'start' uses (as --db)
-  STEADFAST_JAVA_OPTS     JVM options of each node (default: -Xmx384m)
+  STEADFAST_JAVA_OPTS     JVM options of each node (default: -Xmx384m -XX:TieredStopAtLevel=1)
   STEADFAST_READY_TIMEOUT seconds to wait for nodes to become ready (default: 90)
   STEADFAST_KEEP_RUNNING  1 (default): a supervisor restarts a node whose JVM exits (a crash, a downing
                           by the split-brain resolver), after ${RESTART_DELAY_MIN_S} s, doubling up to ${RESTART_DELAY_MAX_S} s, and ${RESTART_DELAY_MIN_S} s again

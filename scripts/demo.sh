@@ -36,7 +36,7 @@ readonly LIMITED_OPTS="-Dsteadfast.task-types.limited.handler=noop
  -Dsteadfast.task-types.limited.rate-limit.permits=5
  -Dsteadfast.task-types.limited.rate-limit.per=1s
  -Dsteadfast.drills.simulate-failure=on"
-JAVA_OPTS="${STEADFAST_JAVA_OPTS:--Xmx384m} ${FRAGILE_OPTS//$'\n'/} ${LIMITED_OPTS//$'\n'/}"
+JAVA_OPTS="${STEADFAST_JAVA_OPTS:--Xmx384m -XX:TieredStopAtLevel=1} ${FRAGILE_OPTS//$'\n'/} ${LIMITED_OPTS//$'\n'/}"
 readonly JAVA_OPTS
 
 # The mix.
@@ -62,7 +62,7 @@ needs java, curl and python3 (and mvn if the node has to be built first).
 Environment:
   STEADFAST_DEMO_PORT_OFFSET  port offset of the demo cluster (default 700: APIs on 8781-8783)
   STEADFAST_DEMO_RUN_DIR      its pids, logs and database (default: $CHECKOUT/run/demo)
-  STEADFAST_JAVA_OPTS         node JVM options (default -Xmx384m); the demo adds its task type
+  STEADFAST_JAVA_OPTS         node JVM options (default -Xmx384m -XX:TieredStopAtLevel=1, as cluster.sh); the demo adds its task type
 EOF
 }
 

@@ -159,6 +159,7 @@ public final class LocalCluster implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(javaBin());
     command.add("-Xmx384m");
+    command.add("-XX:TieredStopAtLevel=1"); // as scripts/cluster.sh: several JVMs share two cores
     command.add("-Dsteadfast.node.host=127.0.0.1");
     command.add("-Dsteadfast.node.remoting-port=" + node.remotingPort);
     command.add("-Dsteadfast.node.http-port=" + node.httpPort);
