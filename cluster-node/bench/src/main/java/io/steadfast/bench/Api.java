@@ -233,6 +233,24 @@ final class Api {
     return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
   }
 
+  /**
+   * Tasks of {@code type} ended so far by the nodes' own count (GET /metrics of each: attempts that
+   * succeeded and tasks dead-lettered). Cheap to ask; a node that does not answer adds nothing.
+   */
+  long endedByMetrics(String type) throws InterruptedException {
+    long ended = 0;
+    for (URI node : nodes) {
+      HttpRequest request = HttpRequest.newBuilder(node.resolve("/metrics")).timeout(Duration.ofSeconds(10)).build();
+      try {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200) ended += Metrics.ended(response.body(), type);
+      } catch (IOException unanswered) {
+        // counted as nothing ended there
+      }
+    }
+    return ended;
+  }
+
   private URI node(int salt) {
     return nodes.get(Math.floorMod(salt, nodes.size()));
   }

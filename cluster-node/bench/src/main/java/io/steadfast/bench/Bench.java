@@ -111,11 +111,13 @@ public final class Bench {
       throws InterruptedException, IOException {
     if (tasks <= 0) return;
     Figures.progress("warming up with %d noop tasks", tasks);
+    long endedBefore = api.endedByMetrics("noop");
     Load.Submitted single = Load.closedLoop(api, tasks / 2, inFlight, i -> Api.task("noop", keyed ? "warmup-" + runId + "-" + i : null));
-    Completion.awaitListed(api, single.ids(), single.firstSubmit(), bound);
+    Completion.awaitListed(api, "noop", endedBefore, single.ids(), single.firstSubmit(), bound);
+    endedBefore = api.endedByMetrics("noop");
     Load.Submitted batched = Load.closedLoopBatched(api, tasks - tasks / 2, 4, 100,
         i -> Api.task("noop", keyed ? "warmup-batch-" + runId + "-" + i : null));
-    Completion.awaitListed(api, batched.ids(), batched.firstSubmit(), bound);
+    Completion.awaitListed(api, "noop", endedBefore, batched.ids(), batched.firstSubmit(), bound);
   }
 
   /** Nodes 1 to {@code --nodes}, in turn. */

@@ -35,6 +35,7 @@ final class Completion {
   private static final int LISTING_PAGE = 1000;
   private static final int SAMPLE_TAIL = 32;
   private static final int SAMPLE_RANDOM = 32;
+  private static final Duration METRICS_STALL = Duration.ofSeconds(5);
 
   /** @param views the last view of each terminal task; {@code unfinished} were not terminal by the bound */
   record Outcome(Map<String, JsonNode> views, List<String> unfinished) {
@@ -74,10 +75,17 @@ final class Completion {
    * of each task is one request and one entity ask per task (more than the task itself when the
    * entity has already left memory), which a BullMQ client, counting its worker's events, never
    * pays. The listed rows carry what the figures read: status, attempts, createdAt, updatedAt.
+   *
+   * <p>Until the nodes' metrics count as many more ended tasks of {@code type} than {@code
+   * endedBefore}, only the metrics are asked, once a second: a listing of every task of the run
+   * each second had cost the cluster and its database about a tenth of what the tasks did. Metrics
+   * that stop moving short of the count (a node restarted, tasks cancelled) hand over to the
+   * listing after {@link #METRICS_STALL}.
    */
-  static Outcome awaitListed(Api api, List<String> ids, Instant since, Duration bound)
+  static Outcome awaitListed(Api api, String type, long endedBefore, List<String> ids, Instant since, Duration bound)
       throws InterruptedException, IOException {
     long deadline = System.nanoTime() + bound.toNanos();
+    awaitMetrics(api, type, endedBefore + ids.size(), deadline);
     Set<String> wanted = Set.copyOf(ids);
     Map<String, JsonNode> done = new ConcurrentHashMap<>();
     int sweeps = 0;
@@ -99,6 +107,24 @@ final class Completion {
       Thread.sleep(1000);
     }
     return new Outcome(done, pending(ids, done));
+  }
+
+  private static void awaitMetrics(Api api, String type, long ended, long deadline) throws InterruptedException {
+    long last = -1;
+    long movedAt = System.nanoTime();
+    int polls = 0;
+    while (System.nanoTime() < deadline) {
+      long now = api.endedByMetrics(type);
+      if (now >= ended) return;
+      if (now != last) {
+        last = now;
+        movedAt = System.nanoTime();
+      } else if (System.nanoTime() - movedAt > METRICS_STALL.toNanos()) {
+        return;
+      }
+      if (++polls % 5 == 1) Figures.progress("%d tasks of %s still to end (nodes' metrics)", ended - now, type);
+      Thread.sleep(1000);
+    }
   }
 
   private static List<String> sample(List<String> ids) {

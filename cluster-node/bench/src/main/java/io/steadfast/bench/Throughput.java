@@ -25,11 +25,13 @@ final class Throughput {
   static double run(Api api, String name, int count, int inFlight, int batchSize, Duration bound,
       IntFunction<ObjectNode> body) throws InterruptedException, IOException {
     Figures.progress("%s: submitting %d tasks, %d requests of %d task(s) in flight", name, count, inFlight, batchSize);
+    String type = body.apply(0).path("type").asText();
+    long endedBefore = api.endedByMetrics(type);
     Load.Submitted submitted = batchSize > 1
         ? Load.closedLoopBatched(api, count, inFlight, batchSize, body)
         : Load.closedLoop(api, count, inFlight, body);
     Figures.progress("%s: all submitted (%.0f/s); waiting for them to end", name, submitted.submitRate());
-    Completion.Outcome outcome = Completion.awaitListed(api, submitted.ids(), submitted.firstSubmit(), bound);
+    Completion.Outcome outcome = Completion.awaitListed(api, type, endedBefore, submitted.ids(), submitted.firstSubmit(), bound);
 
     Instant lastSucceeded = submitted.firstSubmit();
     long attempts = 0;
