@@ -40,6 +40,7 @@ import io.steadfast.storage.JournalSchema;
 import io.steadfast.storage.WakeIndexBackfill;
 import io.steadfast.task.TaskEntity;
 import io.steadfast.task.TaskIds;
+import io.steadfast.task.TaskSharding;
 import io.steadfast.task.TaskRuntime;
 import io.steadfast.task.TaskTypes;
 import io.steadfast.task.TaskWaker;
@@ -135,7 +136,7 @@ public final class Main {
         config.getString("steadfast.db.user"),
         config.getString("steadfast.db.password"),
         config.getDuration("steadfast.db.connect-timeout"),
-        TaskEntity.wakeIndex(config.getInt("pekko.cluster.sharding.number-of-shards")));
+        TaskSharding.wakeIndex(config.getInt("pekko.cluster.sharding.number-of-shards")));
   }
 
   /** Starts everything a node runs on {@code system}; callable from tests. */
@@ -158,7 +159,7 @@ public final class Main {
     Bulkheads bulkheads = Bulkheads.start(system, types.bulkheads());
     NodeMetrics metrics = NodeMetrics.forNode(system, types.names(), bulkheads, breakers,
         () -> deadLetterQueue.ask(DeadLetterQueue.GetStats::new, askTimeout));
-    var taskRegion = TaskEntity.init(
+    var taskRegion = TaskSharding.init(
         system,
         new TaskRuntime(
             types,

@@ -56,7 +56,7 @@ public final class TaskIds {
 
   /** Starts watching which task shards this node hosts; call once per node, after {@link TaskEntity#init}. */
   public static TaskIds start(ActorSystem<?> system, Bulkheads bulkheads) {
-    var extractor = TaskEntity.messageExtractor(system);
+    var extractor = TaskSharding.messageExtractor(system);
     return new TaskIds(
         Generators.timeBasedEpochGenerator(),
         extractor::shardId,

@@ -138,7 +138,7 @@ public final class TaskWaker {
       thread.setDaemon(true);
       return thread;
     });
-    OpenTasks open = new IndexedTasks(new WakeIndexReads(readSide), TaskEntity.persistenceIdPrefix());
+    OpenTasks open = new IndexedTasks(new WakeIndexReads(readSide), TaskSharding.persistenceIdPrefix());
     return start(system, region, open, executor, Settings.fromConfig(system.settings().config()));
   }
 

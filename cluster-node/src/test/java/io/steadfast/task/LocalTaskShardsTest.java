@@ -55,7 +55,7 @@ class LocalTaskShardsTest {
     // Entity.of's defaults, as sharding placed tasks before TaskEntity named its extractor.
     sharding.init(Entity.of(TaskEntity.ENTITY_KEY, entity -> idleTask()).withStopMessage(TaskEntity.HandOff.INSTANCE));
     LocalTaskShards local = LocalTaskShards.start(testKit.system());
-    var extractor = TaskEntity.messageExtractor(testKit.system());
+    var extractor = TaskSharding.messageExtractor(testKit.system());
 
     List<String> firstHalf = taskPerShard(extractor, 0, SHARDS / 2);
     startAll(sharding, firstHalf);

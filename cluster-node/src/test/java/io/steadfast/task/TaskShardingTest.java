@@ -72,7 +72,7 @@ class TaskShardingTest {
       assertEquals(MemberStatus.up(), cluster.selfMember().status());
       return null;
     });
-    region = TaskEntity.init(system, fixture.runtime);
+    region = TaskSharding.init(system, fixture.runtime);
   }
 
   @AfterEach
@@ -82,7 +82,7 @@ class TaskShardingTest {
 
   @Test
   void taskShardingNeitherRemembersNorPassivates() {
-    ClusterShardingSettings settings = TaskEntity.shardingSettings(system);
+    ClusterShardingSettings settings = TaskSharding.shardingSettings(system);
     assertFalse(settings.rememberEntities());
     assertEquals(ClusterShardingSettings.PassivationStrategySettings$.MODULE$.disabled(),
         settings.passivationStrategySettings());

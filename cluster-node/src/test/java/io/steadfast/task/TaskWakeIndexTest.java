@@ -120,8 +120,8 @@ class TaskWakeIndexTest {
   @Test
   void theIndexHoldsATaskExactlyWhileItMustRun() {
     Map<Class<? extends Event>, List<Event>> samples = samples();
-    Set<Class<?>> opening = Set.copyOf(TaskEntity.OPENING);
-    Set<Class<?>> closing = Set.copyOf(TaskEntity.CLOSING);
+    Set<Class<?>> opening = Set.copyOf(TaskSharding.OPENING);
+    Set<Class<?>> closing = Set.copyOf(TaskSharding.CLOSING);
     Set<String> opens = new TreeSet<>();
     Set<String> ends = new TreeSet<>();
     Set<Class<?>> applied = new HashSet<>();
@@ -160,14 +160,14 @@ class TaskWakeIndexTest {
     assertEquals(samples.keySet(), applied, "every sample class was applied somewhere");
     assertEquals(EnumSet.allOf(TaskStatus.class), reached, "every status was reached");
     // The same, said as the lists: an event class ends a task iff it is listed as closing.
-    assertEquals(names(TaskEntity.CLOSING), ends, "the events that end a task");
-    assertEquals(names(TaskEntity.OPENING), opens, "the events that open a task");
+    assertEquals(names(TaskSharding.CLOSING), ends, "the events that end a task");
+    assertEquals(names(TaskSharding.OPENING), opens, "the events that open a task");
   }
 
   @Test
   void aDeadLetteredTaskStaysOpenUntilItsDeadLetterIsFiled() {
-    assertFalse(TaskEntity.CLOSING.contains(DeadLettered.class));
-    assertTrue(TaskEntity.CLOSING.contains(DeadLetterFiled.class));
+    assertFalse(TaskSharding.CLOSING.contains(DeadLettered.class));
+    assertTrue(TaskSharding.CLOSING.contains(DeadLetterFiled.class));
   }
 
   @Test
@@ -177,9 +177,9 @@ class TaskWakeIndexTest {
     try {
       Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
       Map<Class<? extends Event>, List<Event>> samples = samples();
-      WakeIndex.Registration registration = TaskEntity.wakeIndex(60);
-      assertEquals(manifests(serialization, samples, TaskEntity.OPENING), registration.opening());
-      assertEquals(manifests(serialization, samples, TaskEntity.CLOSING), registration.closing());
+      WakeIndex.Registration registration = TaskSharding.wakeIndex(60);
+      assertEquals(manifests(serialization, samples, TaskSharding.OPENING), registration.opening());
+      assertEquals(manifests(serialization, samples, TaskSharding.CLOSING), registration.closing());
       assertEquals("Task|", registration.persistenceIdPrefix());
       assertEquals(PersistenceId.of("Task", "abc").id(), registration.persistenceIdPrefix() + "abc");
     } finally {
@@ -189,7 +189,7 @@ class TaskWakeIndexTest {
 
   @Test
   void anEntrysShardIsTheShardShardingSendsTheTaskTo() {
-    WakeIndex.Registration registration = TaskEntity.wakeIndex(60);
+    WakeIndex.Registration registration = TaskSharding.wakeIndex(60);
     HashCodeMessageExtractor<TaskEntity.Command> sharding = new HashCodeMessageExtractor<>(60);
     Set<Integer> shards = new TreeSet<>();
     for (int i = 0; i < 2_000; i++) {
