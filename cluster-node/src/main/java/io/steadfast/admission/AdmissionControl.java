@@ -19,6 +19,10 @@ import java.util.function.IntSupplier;
  * not acknowledged, and a submission waits out its ask timeout for a 503), so while the node's
  * journal holds half its queue or more, every priority is turned away. The other half is left for
  * the writes of the tasks already taken (attempts starting and ending) and for sharding's own.
+ * Each submission in flight will offer one write too, and a batch is admitted before any of its
+ * writes is queued: so a submission is also turned away once the queued writes and the
+ * submissions in flight together reach the whole queue. (A submission whose write is already
+ * queued counts twice, which only matters that close to the queue's end.)
  */
 public final class AdmissionControl {
   private final int maxLoad;
@@ -32,7 +36,8 @@ public final class AdmissionControl {
 
   /**
    * Why a submission was turned away: {@code load} against {@code limit} are the node's load for
-   * {@link Bound#LOAD}, the journal's queued writes for {@link Bound#JOURNAL}.
+   * {@link Bound#LOAD}; for {@link Bound#JOURNAL}, the journal's queued writes against half its
+   * queue, or those and the submissions in flight against the whole queue.
    */
   public record Rejection(Bound bound, int load, int limit, int priority, Duration retryAfter) {}
 
@@ -72,6 +77,10 @@ public final class AdmissionControl {
     int queued = journal.queued().getAsInt();
     if (queued >= journal.bound()) {
       return Optional.of(new Rejection(Bound.JOURNAL, queued, journal.bound(), priority, retryAfter));
+    }
+    int writesComing = queued + inFlight.get();
+    if (writesComing >= journal.capacity()) {
+      return Optional.of(new Rejection(Bound.JOURNAL, writesComing, journal.capacity(), priority, retryAfter));
     }
     int limit = limitFor(priority);
     int load = inFlight.incrementAndGet() - 1 + waitingAttempts.getAsInt();

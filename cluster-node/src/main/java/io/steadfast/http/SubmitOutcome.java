@@ -68,7 +68,7 @@ sealed interface SubmitOutcome {
     public ApiError error() {
       if (rejection.bound() == AdmissionControl.Bound.JOURNAL) {
         return new ApiError("overloaded",
-            "this node's journal has " + rejection.load() + " writes queued (limit " + rejection.limit()
+            "this node's journal has " + rejection.load() + " writes queued or on their way (limit " + rejection.limit()
                 + "); retry after " + retryAfter().toSeconds() + " s",
             details());
       }

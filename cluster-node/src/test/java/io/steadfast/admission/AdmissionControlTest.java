@@ -59,4 +59,16 @@ class AdmissionControlTest {
     waiting.set(49);
     assertTrue(admission.admit(0).isEmpty());
   }
+
+  @Test
+  void submissionsInFlightCountAgainstTheJournalsWholeQueue() {
+    journalQueued.set(10);
+    for (int i = 0; i < 30; i++) assertTrue(admission.admit(9).isEmpty(), "room for the write of submission " + i);
+    var rejection = admission.admit(9).orElseThrow();
+    assertEquals(AdmissionControl.Bound.JOURNAL, rejection.bound());
+    assertEquals(40, rejection.load(), "10 queued and 30 in flight");
+    assertEquals(40, rejection.limit());
+    admission.done();
+    assertTrue(admission.admit(9).isEmpty(), "an answered submission gives its room back");
+  }
 }

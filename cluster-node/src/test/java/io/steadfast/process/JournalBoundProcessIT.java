@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * it is taken the node turns submissions away at once with {@code 429 overloaded} (bound {@code
  * journal}), JSON and Retry-After, and persists nothing; once the database goes on, the refused
  * submissions sent again with their idempotency keys are taken, and every task (any whose write
- * the full queue refused included) runs to SUCCEEDED exactly once.
+ * the full queue refused included) runs to SUCCEEDED exactly once. Then one batch larger than the
+ * whole queue: the submissions beyond its room get 429 at once, none a 503.
  */
 class JournalBoundProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,9 +37,9 @@ class JournalBoundProcessIT {
       LocalCluster.Node node = cluster.node(1);
       Map<String, String> acknowledged = new ConcurrentHashMap<>();
       List<String> sleeps = keys("sleep", SLEEPS);
-      // Eight at a time: forty new tasks at once would overflow the queue of 16 before the
-      // database stops (their writes come as fast as the entities start), and resending the
-      // overflow takes long enough for the first sleeps to end before the pause.
+      // Eight at a time: of forty at once, those beyond the queue's room would be turned away
+      // (the burst below), and sending them again takes long enough for the first sleeps to end
+      // before the pause.
       for (int from = 0; from < SLEEPS; from += 8) {
         assertEquals(List.of(), submit(cluster, node, sleeps.subList(from, from + 8), "sleep",
             "{\"durationMs\":1500}", acknowledged), "the sleeps are taken before the database stops");
@@ -84,6 +85,28 @@ class JournalBoundProcessIT {
       System.out.println("JOURNAL BOUND: " + peak + " writes queued with the database stopped; " + refused.size()
           + " submissions refused with 429 (bound journal), all taken when sent again; " + retried + " of " + SLEEPS
           + " sleeps ran again after their end was refused by the full queue; all " + done.size() + " SUCCEEDED");
+
+      // One batch larger than the whole queue, the database running: its tasks are admitted
+      // before any write of theirs is queued, so those beyond the queue's room are turned away
+      // with 429 at once, where they used to overflow the queue and wait out the ask for a 503.
+      List<String> burst = keys("burst", SLEEPS);
+      List<JsonNode> burstRefused = new ArrayList<>();
+      submit(cluster, node, burst, "noop", "{}", acknowledged, burstRefused);
+      assertTrue(!burstRefused.isEmpty(), "40 submissions at once do not fit a queue of 16");
+      for (JsonNode refusal : burstRefused) {
+        assertEquals(429, refusal.get("status").asInt(), refusal::toString);
+        assertEquals("journal", refusal.get("error").get("details").get("bound").asText(), refusal::toString);
+      }
+      LocalCluster.await("every task of the burst taken once sent again", Duration.ofSeconds(60), () -> {
+        List<String> missing = burst.stream().filter(key -> !acknowledged.containsKey(key)).toList();
+        return submit(cluster, node, missing, "noop", "{}", acknowledged).isEmpty();
+      });
+      List<String> burstIds = burst.stream().map(acknowledged::get).toList();
+      Map<String, JsonNode> burstDone = TaskProgress.awaitTerminal(cluster, burstIds, Duration.ofSeconds(120));
+      for (JsonNode task : burstDone.values()) assertEquals("SUCCEEDED", task.get("status").asText(), task::toString);
+      assertEquals(SLEEPS + LATE + SLEEPS, cluster.tasksInJournal(), "one task per key, no more");
+      System.out.println("JOURNAL BOUND: a batch of " + SLEEPS + " into a queue of 16: " + burstRefused.size()
+          + " refused with 429 at once, none with 503; all SUCCEEDED once sent again");
     }
   }
 
