@@ -255,29 +255,38 @@ steady_rate() {
   fi
 }
 
+# User + system clock ticks of one /proc stat file (a process's or a thread's), with its reaped
+# children's too when $2 is "children"; 0 if it is gone. After "pid (command) " the fields start
+# at the state (field 3): utime is 14, stime 15, cutime 16, cstime 17.
+stat_ticks() {
+  local stat fields
+  stat=$(cat "$1" 2>/dev/null) || { echo 0; return; }
+  read -r -a fields <<<"${stat##*) }"
+  if [[ ${2:-} == children ]]; then
+    echo $((fields[11] + fields[12] + fields[13] + fields[14]))
+  else
+    echo $((fields[11] + fields[12]))
+  fi
+}
+
 # CPU time (user + system, in clock ticks) used so far by the processes of a pid file pattern
 # (node-*, h2 or postgres): read from /proc, so it is what the cluster itself spent, whatever
 # else the machine runs. For postgres, the postmaster with its children (one backend per
 # connection, the WAL writer, checkpointer...): the live ones' own time, and the postmaster's
 # cutime/cstime for those that ended (a parent is charged its reaped children's time).
 cpu_ticks() {
-  local file pid stat total=0 fields child
+  local file pid total=0 child
   for file in "$RUN_DIR"/pids/$1.pid; do
     [[ -e $file ]] || continue
     pid=$(<"$file")
     [[ $pid =~ ^[0-9]+$ ]] || continue
-    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-    # After "pid (command) " the fields start at the state (field 3): utime is 14, stime 15,
-    # cutime 16, cstime 17.
-    read -r -a fields <<<"${stat##*) }"
-    total=$((total + fields[11] + fields[12]))
     if [[ $file == */postgres.pid ]]; then
-      total=$((total + fields[13] + fields[14]))
+      total=$((total + $(stat_ticks "/proc/$pid/stat" children)))
       for child in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
-        stat=$(cat "/proc/$child/stat" 2>/dev/null) || continue
-        read -r -a fields <<<"${stat##*) }"
-        total=$((total + fields[11] + fields[12]))
+        total=$((total + $(stat_ticks "/proc/$child/stat")))
       done
+    else
+      total=$((total + $(stat_ticks "/proc/$pid/stat")))
     fi
   done
   echo "$total"
@@ -285,9 +294,9 @@ cpu_ticks() {
 
 # Clock ticks spent so far by the nodes' JIT compiler threads (C1 and C2), which a JVM runs for
 # minutes after its start: part of what a young cluster spends, not of what a task costs once
-# the code is compiled. (A compiler thread that ended since takes its ticks with it.)
+# the code is compiled. The bench's nodes keep their compiler threads (see node_opts).
 jit_ticks() {
-  local file pid comm total=0 fields stat task
+  local file pid comm total=0 task
   for file in "$RUN_DIR"/pids/node-*.pid; do
     [[ -e $file ]] || continue
     pid=$(<"$file")
@@ -295,9 +304,7 @@ jit_ticks() {
     for task in /proc/"$pid"/task/*; do
       comm=$(cat "$task/comm" 2>/dev/null) || continue
       [[ $comm == C[12]\ CompilerThre* ]] || continue
-      stat=$(cat "$task/stat" 2>/dev/null) || continue
-      read -r -a fields <<<"${stat##*) }"
-      total=$((total + fields[11] + fields[12]))
+      total=$((total + $(stat_ticks "$task/stat")))
     done
   done
   echo "$total"
