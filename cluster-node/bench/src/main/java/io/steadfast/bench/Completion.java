@@ -77,8 +77,8 @@ final class Completion {
    * pays. The listed rows carry what the figures read: status, attempts, createdAt, updatedAt.
    *
    * <p>Until the nodes' metrics count as many more ended tasks of {@code type} than {@code
-   * endedBefore}, only the metrics are asked, once a second: a listing of every task of the run
-   * each second had cost the cluster and its database about a tenth of what the tasks did. Metrics
+   * endedBefore}, only the metrics are asked, once a second: listing every task of the run each
+   * second had made a batched task cost 2.25 ms of CPU instead of 2.12 (one run each). Metrics
    * that stop moving short of the count (a node restarted, tasks cancelled) hand over to the
    * listing after {@link #METRICS_STALL}.
    */
