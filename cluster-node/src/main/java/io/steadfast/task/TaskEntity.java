@@ -74,7 +74,7 @@ public final class TaskEntity {
   /**
    * An incarnation of the task's entity. One that starts on an id this node has just minted (see
    * {@link TaskIds}) claims it ({@link MintedIds#claim}), once, and reads nothing from the journal
-   * to recover: see {@link TaskEntityBehavior} for the rules that keep this safe. Any other
+   * to recover: see {@link MintedMode} for the rules that keep this safe. Any other
    * incarnation (a keyed submission, a workflow step, a task the waker starts again, a task read
    * or cancelled) recovers in full.
    *

@@ -1,13 +1,10 @@
 package io.steadfast.task;
 
 import io.steadfast.execution.AttemptResult;
-import io.steadfast.protocol.AttemptOutcome;
 import io.steadfast.protocol.TaskStatus;
 import io.steadfast.storage.JournalFailures;
-import io.steadfast.storage.MintedIds;
 import io.steadfast.task.TaskEntity.Accepted;
 import io.steadfast.task.TaskEntity.AlreadySubmitted;
-import io.steadfast.task.TaskEntity.Attempt;
 import io.steadfast.task.TaskEntity.AttemptEnded;
 import io.steadfast.task.TaskEntity.AttemptLost;
 import io.steadfast.task.TaskEntity.AttemptStarted;
@@ -71,42 +68,18 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * due attempt waits for on this node is {@link AttemptGate}'s; running it is {@link
  * AttemptLauncher}'s.
  *
- * <p><b>Minted mode.</b> An incarnation started on an id this node has just minted for a new task
- * ({@link MintedIds#claim}) recovers nothing: {@link Recovery#disabled()} skips the snapshot read,
- * and the journal answers its highest sequence number with 0 without a query ({@code
- * BatchedJournalDao}). Its empty state is right, unless a rare race made it wrong: the shard moved
- * to another node between minting and delivery, that node wrote the task, and the shard came back
- * while the claim still lived. So the empty state is trusted for one thing only, the Submit it was
- * started for:
- *
- * <ul>
- *   <li>a Submit that finds no event written ({@link #lastSequenceNumber} is 0) is accepted and
- *       persisted. Had another node written the task, the write of sequence number 1 breaks the
- *       journal's primary key ({@code persistence_id}, {@code sequence_number}) and fails: the
- *       existing task is not overwritten, and the entity restarts ({@link
- *       JournalFailures#restartWithBackoff});
- *   <li>Pekko restarts it with the recovery it chose at the start, disabled again, but the claim is
- *       spent, so the journal now answers the true highest sequence number. An entity in minted
- *       mode that finds events it has not read, whose first command is not a Submit, or that gets
- *       no command within {@link #FIRST_COMMAND_WITHIN}, must not act on its empty state: it
- *       stops without a word and without asking to passivate. A task written elsewhere is open
- *       in the wake-up index, and the waker starts the open tasks of its shards that are not
- *       running ({@link TaskWaker}); that incarnation (no claim left) recovers in full. It never
- *       answers NotFound for a task it has not read.
- * </ul>
+ * <p>An incarnation started on an id this node has just minted trusts its empty state for one
+ * thing only, the Submit it was started for: see {@link MintedMode} for the rules.
  */
 final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<Command, Event, State> {
   private static final String WAKE_TIMER = "wake";
   private static final String IDLE_TIMER = "idle";
   private static final String FILING_TIMER = "filing";
   private static final Duration FILING_RETRY = Duration.ofSeconds(2);
-  private static final String FIRST_COMMAND_TIMER = "first-command";
-  /** In minted mode, the Submit is the first message the shard delivers: it comes at once. */
-  static final Duration FIRST_COMMAND_WITHIN = Duration.ofSeconds(3);
 
   private final String taskId;
-  /** Started on an id minted here (see the class comment): recovery read nothing. */
-  private final boolean minted;
+  /** Started on an id minted here: recovery read nothing. */
+  private final MintedMode minted;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final TaskRuntime runtime;
@@ -125,7 +98,7 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
       ActorRef<ClusterSharding.ShardCommand> shard) {
     super(TaskEntity.persistenceId(taskId), JournalFailures.restartWithBackoff());
     this.taskId = taskId;
-    this.minted = minted;
+    this.minted = new MintedMode(minted, timers);
     this.context = context;
     this.timers = timers;
     this.runtime = runtime;
@@ -142,7 +115,7 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
   /** Read once per incarnation, so restarts after a journal failure keep it (see the class comment). */
   @Override
   public Recovery recovery() {
-    return minted ? Recovery.disabled() : super.recovery();
+    return minted.recovery(super.recovery());
   }
 
   @Override
@@ -174,7 +147,7 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     var builder = newCommandHandlerWithReplyBuilder();
-    if (minted) {
+    if (minted.on()) {
       builder
           .forState(state -> !state.isSubmitted())
           .onCommand(Submit.class, (state, submit) -> nothingWritten() ? submit(state, submit) : stopUnread())
@@ -367,7 +340,7 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
 
   /** {@link AttemptStarted} is persisted: counts a first start and runs the handler. */
   private void begin(State started) {
-    countFirstStart(started);
+    TaskCounts.firstStart(runtime.metrics(), started);
     launcher.launch(started);
   }
 
@@ -401,7 +374,7 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
     return Effect()
         .persist(end)
         .thenRun(ended -> {
-          countAttempt(ended);
+          TaskCounts.attemptEnded(runtime.metrics(), ended);
           if (ended.status().isTerminal()) reportStep(ended);
         })
         .thenStop()
@@ -431,7 +404,7 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
     return Effect()
         .persist(events)
         .thenRun(ended -> {
-          countAttempt(ended);
+          TaskCounts.attemptEnded(runtime.metrics(), ended);
           switch (ended.status()) {
             case RETRY_WAIT -> scheduleWake(ended);
             case DEAD_LETTERED -> {
@@ -468,38 +441,11 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
     return Effect().noReply();
   }
 
-  // ---------------------------------------------------------------- metrics
-  // Counted in thenRun, once the events are persisted, on the node that ran the command: a replay
-  // (a restart, or the task resuming on another node) counts nothing again.
-
-  private void countFirstStart(State started) {
-    Attempt first = started.lastAttempt();
-    if (first.number() != TaskEntity.FIRST_ATTEMPT) return;
-    // A requested delay (delayMs, runAt) is not waiting: count from when the task was due.
-    Instant runAt = started.spec().runAt();
-    Instant due = runAt != null && runAt.isAfter(started.createdAt()) ? runAt : started.createdAt();
-    long waitMs = Math.max(0, Duration.between(due, first.startedAt()).toMillis());
-    runtime.metrics().firstAttemptStarted(started.spec().type(), waitMs);
-  }
-
-  /** Counts the attempt whose end was just persisted. */
-  private void countAttempt(State ended) {
-    Attempt attempt = ended.lastAttempt();
-    boolean rateLimited = attempt.outcome() == AttemptOutcome.FAILED && !attempt.counted();
-    String outcome = rateLimited ? TaskMetrics.RATE_LIMITED : attempt.outcome().name();
-    runtime.metrics().attemptEnded(
-        ended.spec().type(), outcome, Duration.between(attempt.startedAt(), attempt.endedAt()).toMillis());
-  }
-
   // ---------------------------------------------------------------- effects outside the journal
 
   private void onRecovered(State state) {
     gate.recovered();
-    if (minted && !state.isSubmitted()) {
-      // Events it has not read (a failed write, see the class comment): stop now, not in a while.
-      Duration wait = nothingWritten() ? FIRST_COMMAND_WITHIN : Duration.ZERO;
-      timers.startSingleTimer(FIRST_COMMAND_TIMER, FirstCommandOverdue.INSTANCE, wait);
-    }
+    minted.recovered(state, this::nothingWritten);
     if (!state.isSubmitted()) return;
     switch (state.status()) {
       case RUNNING -> context.getSelf().tell(new AttemptLost(state.lastAttempt().number()));

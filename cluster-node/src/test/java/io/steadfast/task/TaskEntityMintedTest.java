@@ -81,7 +81,7 @@ class TaskEntityMintedTest {
   void anIncarnationThatGetsNoCommandSoonAfterStartingStopsWithoutPassivating() {
     Incarnation minted = start(mintedId());
 
-    minted.shard().expectTerminated(minted.ref(), TaskEntityBehavior.FIRST_COMMAND_WITHIN.plus(WAIT));
+    minted.shard().expectTerminated(minted.ref(), MintedMode.FIRST_COMMAND_WITHIN.plus(WAIT));
     minted.shard().expectNoMessage(NO_PASSIVATION);
   }
 
