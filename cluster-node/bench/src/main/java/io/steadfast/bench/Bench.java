@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
  * --batch-size (batch: tasks per POST /api/v1/tasks/batch) [100], --batches-in-flight (batch) [4],
  * --rate (tasks/s; 0 = measure the peak with a short throughput run and take half) [0],
  * --seconds [20], --kill-after-seconds [10], --sleep-tasks [60], --bound-seconds [600],
- * --passivate-after-seconds [30], --cluster-script (recovery), --workflows (workflow: diamonds of
+ * --passivate-after-seconds [5], --cluster-script (recovery), --workflows (workflow: diamonds of
  * four steps) [200], --workflow-rate (workflow: diamonds submitted per second) [4], --run-id [time],
  * --results (a file
  * the result lines are appended to as well).
@@ -83,7 +83,7 @@ public final class Bench {
           runId));
       case "resources" -> Resources.run(everyNode, offset, options.text("db", "h2"), options.integer("tasks", 2_000),
           inFlight, runId,
-          Duration.ofSeconds(options.integer("passivate-after-seconds", 30)));
+          Duration.ofSeconds(options.integer("passivate-after-seconds", 5)));
       case "schedule" -> Schedule.run(everyNode, runId, Duration.ofMinutes(2));
       case "workflow" -> Workflows.run(everyNode, offset, options.text("db", "h2"), options.integer("workflows", 200),
           options.decimal("workflow-rate", 4), bound, runId);

@@ -15,8 +15,8 @@ final class Resources {
       Duration passivateAfter) throws Exception {
     String name = "resources";
     try (Connection db = Journal.connect(portOffset, store)) {
-      // Tasks of earlier scenarios would write sharding rows as they passivate, 30 s after their
-      // last read: bench.sh runs this first, on a fresh cluster. Settle what start-up wrote.
+      // Tasks of earlier scenarios would write sharding rows as they passivate, passivateAfter
+      // after their last read: bench.sh runs this first, on a fresh cluster. Settle what start-up wrote.
       Figures.progress("%s: waiting for the journal to settle", name);
       Map<String, Long> before = Journal.settled(db, Duration.ofSeconds(5), passivateAfter.plusSeconds(30));
       Load.Submitted submitted = Load.closedLoop(api, count, inFlight,
