@@ -17,8 +17,10 @@ readonly CLUSTER_SH=$SCRIPT_DIR/cluster.sh
 # (its memory peaks are reported after the last scenario), latency and recovery take half the
 # peak that throughput measured, recovery kills a node (restarted after it), ratelimit kills its
 # limiter's node (restarted after it), console measures the cluster idle once the rest is over,
-# and jmh and peers run once the cluster is stopped.
-readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule workflow recovery ratelimit console jmh peers)
+# and jmh, floor and peers run once the cluster is stopped.
+readonly ALL_SCENARIOS=(resources throughput batch latency retry schedule workflow recovery ratelimit console jmh floor peers)
+# The scenarios that need no cluster; they run after it stops.
+readonly CLUSTERLESS_SCENARIOS=(jmh floor peers)
 
 readonly OFFSET=${BENCH_PORT_OFFSET:-500}
 RUN_DIR=${BENCH_RUN_DIR:-$CHECKOUT/run/bench}
@@ -77,6 +79,11 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
   jmh         JMH: what an attempt pays for its circuit breaker, and what the journal pays per
               tagged event row, the plugin's DAO against ours (BENCH_JMH_ARGS, default
               "-wi 3 -i 5 -f 1 -w 1s -r 1s")
+  floor       what the fixed stack alone costs per task, nothing of Steadfast's own around it: in
+              one JVM with the node options, an event-sourced entity per task writes what a noop
+              task writes (its events, tags and writes, through the node's journal DAO) into an
+              embedded H2 file, BENCH_WARMUP_TASKS (2000) first, then BENCH_NOOP_TASKS (20000),
+              400 at once: CPU ms per task and tasks/s, beside BENCH_DB=embedded batch's
   peers       after the cluster stops, the same number of no-op jobs (BENCH_NOOP_TASKS) on two
               task systems users compare Steadfast with, from BENCH_PEERS_DIR (../shared/peers
               beside the checkout, copied to the run dir first): BullMQ on Redis (bullmq-bench,
@@ -380,6 +387,7 @@ run_scenario() {
       done
       ;;
     jmh) run_jmh ;;
+    floor) run_floor ;;
     peers) run_peers ;;
   esac
 }
@@ -465,11 +473,15 @@ report_memory() {
   done
 }
 
-run_jmh() {
+ensure_jmh_jar() {
   if [[ ! -f $JMH_JAR || -n $(find "$CHECKOUT"/*/src "$CHECKOUT"/pom.xml "$CHECKOUT"/*/pom.xml -newer "$JMH_JAR" -print -quit) ]]; then
     echo "Building the benchmarks: mvn -B -q -Pjmh -pl cluster-node/jmh -am install -DskipTests ..."
     (cd "$CHECKOUT" && mvn -B -q -Pjmh -pl cluster-node/jmh -am install -DskipTests) || die "the benchmark build failed"
   fi
+}
+
+run_jmh() {
+  ensure_jmh_jar
   local csv=$RUN_DIR/jmh.csv args
   read -r -a args <<<"${BENCH_JMH_ARGS:--wi 3 -i 5 -f 1 -w 1s -r 1s}"
   run_child java -cp "$JMH_JAR:$CHECKOUT/cluster-node/jmh/target/lib/*" org.openjdk.jmh.Main \
@@ -481,6 +493,18 @@ run_jmh() {
       printf "BENCH jmh_%s %.1f %s\nBENCH jmh_%s_error_99.9 %.1f %s\n", name, $5, $7, name, $6, $7
     }' "$csv" |
     tee -a "$RESULTS"
+}
+
+# The floor's JVM gets the nodes' options; its figures are its own lines.
+run_floor() {
+  ensure_jmh_jar
+  local dir=$RUN_DIR/floor opts
+  rm -rf "$dir"
+  read -r -a opts <<<"$NODE_OPTS -XX:-UseDynamicNumberOfCompilerThreads"
+  run_child java "${opts[@]}" -cp "$JMH_JAR:$CHECKOUT/cluster-node/jmh/target/lib/*" io.steadfast.bench.jmh.StackFloor \
+    "${BENCH_NOOP_TASKS:-20000}" "${BENCH_WARMUP_TASKS:-2000}" 400 "$dir" >"$RUN_DIR/floor.log" 2>&1 ||
+    die "the floor failed; see $RUN_DIR/floor.log"
+  grep '^BENCH ' "$RUN_DIR/floor.log" | tee -a "$RESULTS"
 }
 
 # The peers run from a copy in the run dir (their scripts install and build into their own folder).
@@ -527,6 +551,15 @@ print_table() {
   echo "(the BENCH lines above, and in $RESULTS)"
 }
 
+# True if any of the scenarios given runs against the cluster.
+needs_cluster() {
+  local scenario
+  for scenario in "$@"; do
+    [[ " ${CLUSTERLESS_SCENARIOS[*]} " == *" $scenario "* ]] || return 0
+  done
+  return 1
+}
+
 main() {
   local scenarios=() scenario wanted
   for wanted in "$@"; do
@@ -558,15 +591,16 @@ main() {
   mkdir -p "$RUN_DIR"
   : >"$RESULTS"
   echo "Scenarios: ${scenarios[*]}; store: $DB; $NODES node(s); node options: $(node_opts); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  if [[ " ${scenarios[*]} " != " jmh " && " ${scenarios[*]} " != " peers " ]]; then ensure_load_generator; fi
+  if needs_cluster "${scenarios[@]}"; then ensure_load_generator; fi
   for scenario in "${scenarios[@]}"; do
-    [[ $scenario != jmh && $scenario != peers ]] || continue
+    needs_cluster "$scenario" || continue
     ((CLUSTER_STARTED)) || start_cluster
     run_scenario "$scenario"
   done
   if [[ " ${scenarios[*]} " == *" resources "* ]]; then report_memory; fi
   stop_cluster # a microbenchmark wants the machine to itself
   if [[ " ${scenarios[*]} " == *" jmh "* ]]; then run_scenario jmh; fi
+  if [[ " ${scenarios[*]} " == *" floor "* ]]; then run_scenario floor; fi
   # After the cluster and anything else of ours: the peers measure the machine as we left it.
   if [[ " ${scenarios[*]} " == *" peers "* ]]; then run_scenario peers; fi
   echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
