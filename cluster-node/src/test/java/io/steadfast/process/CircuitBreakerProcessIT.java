@@ -19,15 +19,18 @@ import org.junit.jupiter.api.Test;
 class CircuitBreakerProcessIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String BREAKER = "/api/v1/circuit-breakers/fragile";
-  /** Opens after 3 consecutive failures, half-opens 3 s later. */
+  /**
+   * Opens after 3 consecutive failures, half-opens 6 s later: long enough for a transition to
+   * reach every node (2.1-2.3 s at worst in CI runs) before a task meant to be deferred is sent.
+   */
   private static final List<String> FRAGILE_TYPE =
       List.of(
           "-Dsteadfast.task-types.fragile.handler=flaky",
           "-Dsteadfast.task-types.fragile.max-attempts=1",
           "-Dsteadfast.task-types.fragile.circuit-breaker.failure-threshold=3",
           "-Dsteadfast.task-types.fragile.circuit-breaker.failure-rate-threshold=0",
-          "-Dsteadfast.task-types.fragile.circuit-breaker.reset-timeout=3s",
-          "-Dsteadfast.task-types.fragile.circuit-breaker.max-reset-timeout=3s");
+          "-Dsteadfast.task-types.fragile.circuit-breaker.reset-timeout=6s",
+          "-Dsteadfast.task-types.fragile.circuit-breaker.max-reset-timeout=6s");
 
   @Test
   void aBreakerOpensDefersItsTypeClosesAfterATrialAndOutlivesItsNode() throws Exception {
@@ -35,6 +38,8 @@ class CircuitBreakerProcessIT {
       for (int i = 0; i < 3; i++) cluster.submit(cluster.node(1 + i % 3), "fragile", "{\"failTimes\":1}");
       JsonNode open = awaitBreaker(cluster, b -> b.get("state").asText().equals("OPEN"));
       assertEquals("CLOSED", open.get("transitions").get(0).get("from").asText());
+      // A task's entity may live on any node, and each node decides from its own copy of the breaker.
+      awaitEveryNodeKnows(cluster, "OPEN");
 
       String deferred = cluster.submit(cluster.node(2), "fragile", "{\"failTimes\":0}");
       String other = cluster.submit(cluster.node(3), "noop", "{}");
@@ -83,6 +88,21 @@ class CircuitBreakerProcessIT {
     java.util.Collections.sort(lags);
     System.out.printf("BREAKER: %d transition arrivals on nodes; lag ms min %d, median %d, max %d%n",
         lags.size(), lags.get(0), lags.get(lags.size() / 2), lags.get(lags.size() - 1));
+  }
+
+  /** Every node has logged that its copy of the breaker is {@code state}. */
+  private static void awaitEveryNodeKnows(LocalCluster cluster, String state) {
+    String known = "circuit breaker of 'fragile' is " + state + " here";
+    LocalCluster.await("every node to know the breaker is " + state, Duration.ofSeconds(30), () -> {
+      try {
+        for (LocalCluster.Node node : cluster.nodes()) {
+          if (cluster.logLines(node).stream().noneMatch(line -> line.contains(known))) return false;
+        }
+        return true;
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    });
   }
 
   private static JsonNode awaitBreaker(LocalCluster cluster, Predicate<JsonNode> condition) {
