@@ -192,7 +192,7 @@ public final class Main {
     ReadSide readSide = ReadSide.start(system);
     // Unfinished tasks are not remembered by sharding: this node's waker starts the open tasks of
     // the shards it comes to host, from the wake-up index (read with the read side's connections).
-    TaskWaker.start(system, taskRegion.narrow(), readSide.dataSource());
+    TaskWaker.start(system, taskRegion, readSide.dataSource());
     // What operators read: the figures above, and every member with what it runs.
     ClusterOverview overview = ClusterOverview.start(
         system, NodeLoadReporter.of(types.bulkheads(), bulkheads), config.getDuration("steadfast.console.load-timeout"));
@@ -214,7 +214,7 @@ public final class Main {
             new ClusterRoutes(figures, mapper, errors).routes(),
             new EventStreamRoutes(figures, config.getDuration("steadfast.console.push-interval"), mapper, errors).routes(),
             errors.whileServing(Serving.get(system), () -> Directives.concat(
-                new TaskRoutes(system, taskRegion.narrow(), types, taskIds, admission, guards, mapper, errors, askTimeout,
+                new TaskRoutes(system, types, taskIds, admission, guards, mapper, errors, askTimeout,
                     TaskRoutes.maxBatchSize(config)).routes(),
                 new CircuitBreakerRoutes(system, types.names(), mapper, errors, askTimeout,
                     config.getBoolean(CircuitBreakerRoutes.DRILL_KEY)).routes(),

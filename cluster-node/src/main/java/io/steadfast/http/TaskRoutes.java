@@ -22,10 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
@@ -46,8 +43,6 @@ public final class TaskRoutes extends AllDirectives {
   private static final String MAX_BATCH_SIZE_KEY = "steadfast.http.max-batch-size";
 
   private final ClusterSharding sharding;
-  private final ActorRef<TaskEntity.MintedSubmit> mintedSubmissions;
-  private final Scheduler scheduler;
   private final TaskIds taskIds;
   private final SubmissionParser parser;
   private final AdmissionControl admission;
@@ -57,16 +52,10 @@ public final class TaskRoutes extends AllDirectives {
   private final Duration askTimeout;
   private final int maxBatchSize;
 
-  /**
-   * @param mintedSubmissions the task shard region, for the submissions of minted ids
-   * @param maxBatchSize the most tasks one batch submission may carry
-   */
+  /** @param maxBatchSize the most tasks one batch submission may carry */
   public TaskRoutes(
-      ActorSystem<?> system, ActorRef<TaskEntity.MintedSubmit> mintedSubmissions, TaskTypes types, TaskIds taskIds,
-      AdmissionControl admission, RequestGuards guards, ObjectMapper mapper, ApiErrors errors, Duration askTimeout,
-      int maxBatchSize) {
-    this.mintedSubmissions = mintedSubmissions;
-    this.scheduler = system.scheduler();
+      ActorSystem<?> system, TaskTypes types, TaskIds taskIds, AdmissionControl admission, RequestGuards guards,
+      ObjectMapper mapper, ApiErrors errors, Duration askTimeout, int maxBatchSize) {
     this.taskIds = taskIds;
     this.admission = admission;
     this.guards = guards;
@@ -115,6 +104,7 @@ public final class TaskRoutes extends AllDirectives {
         ask(taskId, spec),
         result -> {
           admission.done();
+          taskIds.settled(taskId);
           return answer(outcome(taskId, spec, result.isSuccess() ? result.get() : null));
         });
   }
@@ -147,21 +137,14 @@ public final class TaskRoutes extends AllDirectives {
     return ask(taskId, spec)
         .handle((reply, failure) -> {
           admission.done();
+          taskIds.settled(taskId);
           return outcome(taskId, spec, reply);
         })
         .toCompletableFuture();
   }
 
-  /** A key-less task's id was minted for this submission ({@link #newTaskId}): it goes as such. */
   private CompletionStage<TaskEntity.SubmitReply> ask(String taskId, TaskSpec spec) {
-    if (spec.idempotencyKey() != null) {
-      return entity(taskId).ask(replyTo -> new TaskEntity.Submit(spec, replyTo), askTimeout);
-    }
-    return AskPattern.ask(
-        mintedSubmissions,
-        replyTo -> new TaskEntity.MintedSubmit(taskId, new TaskEntity.Submit(spec, replyTo)),
-        askTimeout,
-        scheduler);
+    return entity(taskId).ask(replyTo -> new TaskEntity.Submit(spec, replyTo), askTimeout);
   }
 
   /** @param reply null when the entity did not answer in time */

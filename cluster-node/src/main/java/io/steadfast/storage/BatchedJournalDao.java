@@ -41,8 +41,8 @@ import slick.jdbc.SimpleJdbcAction;
  * {@code ordering} ends up in {@code event_tag}, and reads (replay, {@code eventsByTag}) are
  * untouched. Used through {@code jdbc-journal.dao}.
  *
- * <p>It also answers the highest sequence number of an entity that starts for the submission of a
- * just-minted id ({@link MintedIds}) without a query: 0, as nothing was ever written under it.
+ * <p>It also answers the highest sequence number of an entity that starts on an id this node has
+ * just minted ({@link MintedIds}) without a query: 0, as nothing was ever written under it.
  *
  * <p>The same transaction keeps the wake-up index ({@link WakeIndex}): the entries of entities
  * whose events in it open or end them are upserted or removed as two more batches. Written with
@@ -80,7 +80,7 @@ public final class BatchedJournalDao extends DefaultJournalDao {
   }
 
   /**
-   * 0 without a query for an id whose entity claimed it as minted (its recovery reads
+   * 0 without a query for an id whose entity claimed it as minted here (its recovery reads
    * nothing else), once; the journal's answer for any other. If the claim was wrong after all
    * (a rare race, see {@link MintedIds}), the entity's first write of sequence number 1 breaks the
    * journal's primary key and fails, and the entity, restarted, asks again and gets the truth.

@@ -8,27 +8,26 @@ import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 
 /**
- * Persistence ids just minted for new entities, recorded on the node where their entity starts,
- * and that no journal write is known for: an entity started on one has nothing to recover, so it
- * may skip the reads (a snapshot and the highest sequence number) that a recovery costs.
+ * Persistence ids that this node minted for new entities and that no journal write is known for:
+ * an entity started on one has nothing to recover, so it may skip the reads (a snapshot and the
+ * highest sequence number) that a recovery costs.
  *
  * <p>An id goes through three steps, each at most once:
  *
  * <ol>
- *   <li>{@link #minted}: the submission of a just-minted id, which no one else can have used yet,
- *       is about to start its entity here (the node that took the submission made up the id;
- *       this node's shard is delivering it: {@code task.TaskMessageExtractor});
+ *   <li>{@link #minted}: the node made up the id, and no one else can have used it yet;
  *   <li>{@link #claim}: the id's entity starts here and recovers nothing (disabled recovery);
  *   <li>{@link #takeClaim}: the journal, asked for the entity's highest sequence number, answers 0
  *       without a query ({@link BatchedJournalDao}).
  * </ol>
  *
  * <p>Dropping an entry is always safe: the entity then recovers as any other, and only pays the
- * reads. So entries expire after {@link #LIFETIME} (an entry whose entity did not start from it,
- * such as a submission to a shard that moved away meanwhile, must not outlive a task that
- * another node wrote), and the registry holds at most {@link #CAPACITY} (past that, new ids are
- * not recorded). What guards the rare race that remains (an entry that lives while its id was
- * written elsewhere) is in {@code task.MintedMode}.
+ * reads. So entries expire after {@link #LIFETIME} (a submission not delivered by then may meet
+ * a shard that moved away and back, and a task that another node wrote meanwhile), the registry
+ * holds at most {@link #CAPACITY} (past that, new ids are not recorded), and the submitter {@link
+ * #forget forgets} its id as soon as its submission is answered or failed. What guards the rare
+ * race that remains (an entry that lives while its id was written elsewhere) is in
+ * {@code task.TaskEntityBehavior}.
  */
 public final class MintedIds implements Extension {
   static final Duration LIFETIME = Duration.ofSeconds(10);
@@ -46,7 +45,7 @@ public final class MintedIds implements Extension {
     this.nanoTime = nanoTime;
   }
 
-  /** {@code persistenceId} was just minted, for an entity that is about to start on this node. */
+  /** {@code persistenceId} was just minted here, for an entity that is about to start on this node. */
   public void minted(String persistenceId) {
     if (entries.size() >= CAPACITY) {
       long now = nanoTime.getAsLong();
@@ -57,7 +56,7 @@ public final class MintedIds implements Extension {
   }
 
   /**
-   * The entity of {@code persistenceId} starts: true if the id was recorded here, has not expired
+   * The entity of {@code persistenceId} starts: true if the id was minted here, has not expired
    * and was not claimed before. Any other entry of the id is dropped (a second incarnation must
    * recover in full).
    */
@@ -69,6 +68,11 @@ public final class MintedIds implements Extension {
       return false;
     }
     return entries.replace(persistenceId, entry, new Entry(Step.CLAIMED, entry.expiresAtNanos()));
+  }
+
+  /** Its submission was answered, or failed: the id's entry, if any, is no longer needed. */
+  public void forget(String persistenceId) {
+    entries.remove(persistenceId);
   }
 
   /**

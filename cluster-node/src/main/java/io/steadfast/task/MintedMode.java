@@ -11,7 +11,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.persistence.typed.javadsl.Recovery;
 
 /**
- * Minted mode. A {@link TaskEntityBehavior} started for the submission of an id just minted for a new
+ * Minted mode. A {@link TaskEntityBehavior} started on an id this node has just minted for a new
  * task ({@link MintedIds#claim}) recovers nothing: {@link Recovery#disabled()} skips the snapshot read,
  * and the journal answers its highest sequence number with 0 without a query ({@code
  * BatchedJournalDao}). Its empty state is right, unless a rare race made it wrong: the shard moved
@@ -46,7 +46,7 @@ final class MintedMode {
   private final boolean on;
   private final TimerScheduler<Command> timers;
 
-  /** @param on the entity claimed its id as minted ({@link MintedIds#claim}) */
+  /** @param on the entity claimed its id as minted here ({@link MintedIds#claim}) */
   MintedMode(boolean on, TimerScheduler<Command> timers) {
     this.on = on;
     this.timers = timers;

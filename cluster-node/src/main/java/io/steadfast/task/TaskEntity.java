@@ -72,10 +72,9 @@ public final class TaskEntity {
   }
 
   /**
-   * An incarnation of the task's entity. One that starts for the Submit of a just-minted id
-   * ({@link MintedSubmit}, recorded here as sharding delivered it) claims it ({@link
-   * MintedIds#claim}), once, and reads nothing from the journal to recover: see {@link MintedMode}
-   * for the rules that keep this safe. Any other
+   * An incarnation of the task's entity. One that starts on an id this node has just minted (see
+   * {@link TaskIds}) claims it ({@link MintedIds#claim}), once, and reads nothing from the journal
+   * to recover: see {@link MintedMode} for the rules that keep this safe. Any other
    * incarnation (a keyed submission, a workflow step, a task the waker starts again, a task read
    * or cancelled) recovers in full.
    *
@@ -96,14 +95,6 @@ public final class TaskEntity {
 
   /** Accept a new task; a second Submit with the same id is an idempotent resubmission. */
   public record Submit(TaskSpec spec, ActorRef<SubmitReply> replyTo) implements Command {}
-
-  /**
-   * The Submit of a task whose id was just minted for it ({@link TaskIds#mint}), sent to the task
-   * shard region instead of in a sharding envelope. The node whose shard delivers it records the
-   * id as minted before the entity starts ({@link TaskMessageExtractor}), so that the new entity
-   * reads nothing to recover, wherever the id landed.
-   */
-  public record MintedSubmit(String taskId, Submit submit) implements CborSerializable {}
 
   public record Get(ActorRef<GetReply> replyTo) implements Command {}
 

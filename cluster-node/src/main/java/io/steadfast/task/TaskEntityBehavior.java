@@ -68,7 +68,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * due attempt waits for on this node is {@link AttemptGate}'s; running it is {@link
  * AttemptLauncher}'s.
  *
- * <p>An incarnation started for the submission of a just-minted id trusts its empty state for one
+ * <p>An incarnation started on an id this node has just minted trusts its empty state for one
  * thing only, the Submit it was started for: see {@link MintedMode} for the rules.
  */
 final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<Command, Event, State> {
@@ -78,7 +78,7 @@ final class TaskEntityBehavior extends EventSourcedBehaviorWithEnforcedReplies<C
   private static final Duration FILING_RETRY = Duration.ofSeconds(2);
 
   private final String taskId;
-  /** Started for the submission of a just-minted id: recovery read nothing. */
+  /** Started on an id minted here: recovery read nothing. */
   private final MintedMode minted;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;

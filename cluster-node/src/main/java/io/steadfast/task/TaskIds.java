@@ -3,6 +3,7 @@ package io.steadfast.task;
 import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.NoArgGenerator;
 import io.steadfast.execution.Bulkheads;
+import io.steadfast.storage.MintedIds;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -18,11 +19,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
  *   <li>Time-ordered (UUID version 7): new rows land at the right edge of the journal's and the
  *       read side's primary-key B-trees instead of all over them.
  *   <li>On a task shard this node hosts, while the type has room here: the submission then needs
- *       no hop to another node and back (two serializations and the remoting).
+ *       no hop to another node and back (two serializations and the remoting), and the new entity
+ *       recovers nothing ({@link MintedIds}, {@link TaskEntityBehavior}'s minted mode).
  * </ul>
- *
- * <p>Wherever the id lands, its entity recovers nothing: its Submit goes as a {@link
- * TaskEntity.MintedSubmit} ({@link TaskEntityBehavior}'s minted mode).
  */
 public final class TaskIds {
   /**
@@ -37,6 +36,7 @@ public final class TaskIds {
   private final Function<String, String> shardOf;
   private final Supplier<Set<String>> localShards;
   private final Predicate<String> hasRoom;
+  private final MintedIds mintedIds;
 
   /**
    * @param shardOf the shard of a task id, as sharding computes it
@@ -46,11 +46,12 @@ public final class TaskIds {
    */
   TaskIds(
       NoArgGenerator generator, Function<String, String> shardOf, Supplier<Set<String>> localShards,
-      Predicate<String> hasRoom) {
+      Predicate<String> hasRoom, MintedIds mintedIds) {
     this.generator = generator;
     this.shardOf = shardOf;
     this.localShards = localShards;
     this.hasRoom = hasRoom;
+    this.mintedIds = mintedIds;
   }
 
   /** Starts watching which task shards this node hosts; call once per node, after {@link TaskEntity#init}. */
@@ -60,15 +61,17 @@ public final class TaskIds {
         Generators.timeBasedEpochGenerator(),
         extractor::shardId,
         LocalTaskShards.start(system)::get,
-        type -> bulkheads.waiting(type) == 0);
+        type -> bulkheads.waiting(type) == 0,
+        MintedIds.get(system));
   }
 
   /**
    * A new task id for a task of {@code type}: on a shard of this node while the type's bulkhead
-   * here has nobody waiting, else (or while no local shard is known) wherever the first draw
-   * falls. A busy node must not keep every task it takes for itself: a client that sends
-   * everything to one node would otherwise queue it all there while the others idle; past that
-   * point, tasks spread over the cluster as before. Submit it as a {@link TaskEntity.MintedSubmit}.
+   * here has nobody waiting, else (or while no local shard is known) wherever the first draw falls. A busy node must not keep every
+   * task it takes for itself: a client that sends everything to one node would otherwise queue it
+   * all there while the others idle; past that point, tasks spread over the cluster as before.
+   * An id placed here is recorded as minted, so that its entity skips recovery; tell {@link
+   * #settled} when its submission is answered or failed.
    */
   public String mint(String type) {
     Set<String> local = localShards.get();
@@ -76,8 +79,19 @@ public final class TaskIds {
     String id = null;
     for (int draw = 0; draw < MAX_DRAWS; draw++) {
       id = generator.generate().toString();
-      if (local.contains(shardOf.apply(id))) return id;
+      if (local.contains(shardOf.apply(id))) {
+        mintedIds.minted(TaskEntity.persistenceId(id).id());
+        return id;
+      }
     }
     return id;
+  }
+
+  /**
+   * The submission of {@code taskId} was answered, or failed: its entity no longer needs to know
+   * that it was minted. Nothing for an id not minted here.
+   */
+  public void settled(String taskId) {
+    mintedIds.forget(TaskEntity.persistenceId(taskId).id());
   }
 }

@@ -1,6 +1,5 @@
 package io.steadfast.task;
 
-import io.steadfast.storage.MintedIds;
 import io.steadfast.storage.WakeIndex;
 import java.util.List;
 import java.util.Set;
@@ -9,6 +8,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -39,8 +39,8 @@ public final class TaskSharding {
       List.of(TaskEntity.AttemptSucceeded.class, TaskEntity.Cancelled.class, TaskEntity.DeadLetterFiled.class);
 
   /**
-   * Starts this node's task shard region. The returned region takes sharding envelopes (the
-   * waker's {@code StartEntity} among them) and {@link TaskEntity.MintedSubmit}: narrow it to either.
+   * Starts this node's task shard region; the returned region takes {@code StartEntity} from the
+   * waker.
    *
    * <p>Tasks are not remembered by sharding (schedules and workflows still are: the global setting
    * stays on): remembering cost each task two more journal rows and a store actor's traffic, about
@@ -53,10 +53,10 @@ public final class TaskSharding {
    * nothing would wake it before its shard moved. So sharding never passivates a task; a terminal
    * one passivates itself ({@code passivate-terminal-after}).
    */
-  public static ActorRef<Object> init(ActorSystem<?> system, TaskRuntime runtime) {
+  public static ActorRef<ShardingEnvelope<TaskEntity.Command>> init(ActorSystem<?> system, TaskRuntime runtime) {
     ClusterShardingSettings settings = shardingSettings(system);
     // One extractor for sharding and the index, so that an entry's shard is the shard its task runs in.
-    TaskMessageExtractor extractor = messageExtractor(system);
+    HashCodeMessageExtractor<TaskEntity.Command> extractor = messageExtractor(system);
     WakeIndex.get(system).register(wakeIndex(extractor));
     return ClusterSharding.get(system)
         .init(
@@ -100,7 +100,7 @@ public final class TaskSharding {
    * pekko.cluster.sharding.number-of-shards} shards. One function for sharding, the wake-up index
    * and {@link TaskIds}, so that all three agree on a task's shard.
    */
-  static TaskMessageExtractor messageExtractor(ActorSystem<?> system) {
-    return new TaskMessageExtractor(shardingSettings(system).numberOfShards(), MintedIds.get(system));
+  static HashCodeMessageExtractor<TaskEntity.Command> messageExtractor(ActorSystem<?> system) {
+    return new HashCodeMessageExtractor<>(shardingSettings(system).numberOfShards());
   }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** An entity skips its recovery reads only on an id recorded as minted here, unexpired, and only once. */
+/** An entity skips its recovery reads only on an id minted here, unexpired, and only once. */
 class MintedIdsTest {
   private final AtomicLong nanos = new AtomicLong(42);
   private final MintedIds ids = new MintedIds(nanos::get);
@@ -42,6 +42,18 @@ class MintedIdsTest {
 
     assertFalse(ids.claim("Task|late"));
     assertFalse(ids.takeClaim("Task|claimed-late"));
+  }
+
+  @Test
+  void aForgottenIdIsNeitherClaimedNorSkipped() {
+    ids.minted("Task|answered");
+    ids.forget("Task|answered");
+    assertFalse(ids.claim("Task|answered"));
+
+    ids.minted("Task|claimed");
+    assertTrue(ids.claim("Task|claimed"));
+    ids.forget("Task|claimed");
+    assertFalse(ids.takeClaim("Task|claimed"));
   }
 
   @Test

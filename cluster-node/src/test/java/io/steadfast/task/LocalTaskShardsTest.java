@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * On a one-node cluster: the task shards hosted here are those the region reports, each the shard
- * that {@link TaskSharding#messageExtractor} computes for the tasks it was started for (so that ids
+ * that {@link TaskEntity#messageExtractor} computes for the tasks it was started for (so that ids
  * minted for "here" are delivered here); ids are minted on them only once every shard has a home.
  */
 class LocalTaskShardsTest {
@@ -68,7 +69,7 @@ class LocalTaskShardsTest {
   }
 
   /** A task id on each shard from {@code from} (inclusive) to {@code to}, as the extractor places ids. */
-  private static List<String> taskPerShard(TaskMessageExtractor extractor, int from, int to) {
+  private static List<String> taskPerShard(HashCodeMessageExtractor<TaskEntity.Command> extractor, int from, int to) {
     return IntStream.range(from, to)
         .mapToObj(shard -> Stream.iterate(0, n -> n + 1).map(n -> "task-" + n)
             .filter(id -> extractor.shardId(id).equals(String.valueOf(shard))).findFirst().orElseThrow())

@@ -1,10 +1,12 @@
 package io.steadfast.task;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.UUIDClock;
+import io.steadfast.storage.MintedIds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -14,14 +16,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Ids minted for key-less tasks: version 7, in the order minted, and on a shard of this node while
  * the shards are known and the type has room here; anywhere otherwise.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TaskIdsTest {
   private static final int SHARDS = 60;
   private static final HashCodeMessageExtractor<TaskEntity.Command> SHARDING = new HashCodeMessageExtractor<>(SHARDS);
@@ -29,12 +35,14 @@ class TaskIdsTest {
   private static final Set<String> EVEN_SHARDS =
       IntStream.range(0, SHARDS / 2).mapToObj(i -> String.valueOf(2 * i)).collect(Collectors.toUnmodifiableSet());
 
+  private final ActorTestKit testKit = ActorTestKit.create();
+  private final MintedIds mintedIds = MintedIds.get(testKit.system());
   private final ManualUuidClock clock = new ManualUuidClock();
   private final AtomicReference<Set<String>> localShards = new AtomicReference<>();
   private final AtomicBoolean room = new AtomicBoolean();
   private final TaskIds taskIds = new TaskIds(
       Generators.timeBasedEpochGenerator(new Random(7), clock), SHARDING::shardId, localShards::get,
-      type -> room.get());
+      type -> room.get(), mintedIds);
 
   /** Moves only when told to. */
   static final class ManualUuidClock extends UUIDClock {
@@ -56,6 +64,11 @@ class TaskIdsTest {
     room.set(true);
   }
 
+  @AfterAll
+  void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
   @Test
   void idsAreVersion7AndSortInTheOrderTheyWereMinted() {
     List<String> minted = new ArrayList<>();
@@ -71,32 +84,40 @@ class TaskIdsTest {
   }
 
   @Test
-  void whileThereIsRoomEveryIdFallsOnALocalShard() {
+  void whileThereIsRoomEveryIdFallsOnALocalShardAndIsRecordedAsMinted() {
     List<String> ids = mintEach(200);
 
     for (String id : ids) {
       assertTrue(EVEN_SHARDS.contains(SHARDING.shardId(id)), id + " is on shard " + SHARDING.shardId(id));
+      assertTrue(mintedIds.claim(TaskEntity.persistenceId(id).id()), id + " recorded as minted");
     }
     Set<String> used = ids.stream().map(SHARDING::shardId).collect(Collectors.toSet());
     assertEquals(EVEN_SHARDS, used, "spread over every local shard");
   }
 
   @Test
-  void withoutRoomIdsFallAnywhere() {
+  void withoutRoomIdsFallAnywhereAndAreNotRecorded() {
     room.set(false);
-    assertFallsAnywhere(mintEach(200));
+    assertFallsAnywhereUnrecorded(mintEach(200));
   }
 
   @Test
-  void beforeTheLocalShardsAreKnownIdsFallAnywhere() {
+  void beforeTheLocalShardsAreKnownIdsFallAnywhereAndAreNotRecorded() {
     localShards.set(Set.of());
-    assertFallsAnywhere(mintEach(200));
+    assertFallsAnywhereUnrecorded(mintEach(200));
   }
 
   @Test
-  void whenNoDrawFallsOnALocalShardTheLastIsTaken() {
+  void whenNoDrawFallsOnALocalShardTheLastIsTakenUnrecorded() {
     localShards.set(Set.of(String.valueOf(SHARDS))); // a shard no id falls on
-    assertFallsAnywhere(mintEach(50));
+    assertFallsAnywhereUnrecorded(mintEach(50));
+  }
+
+  @Test
+  void aSettledIdIsNoLongerRecorded() {
+    String id = taskIds.mint("noop");
+    taskIds.settled(id);
+    assertFalse(mintedIds.claim(TaskEntity.persistenceId(id).id()));
   }
 
   /** One id per millisecond, each from a fresh random start, as at a moderate rate. */
@@ -109,7 +130,8 @@ class TaskIdsTest {
     return ids;
   }
 
-  private void assertFallsAnywhere(List<String> ids) {
+  private void assertFallsAnywhereUnrecorded(List<String> ids) {
+    for (String id : ids) assertFalse(mintedIds.claim(TaskEntity.persistenceId(id).id()), id + " recorded");
     assertTrue(ids.stream().anyMatch(id -> !EVEN_SHARDS.contains(SHARDING.shardId(id))), "all on even shards");
   }
 }

@@ -10,7 +10,6 @@ import com.typesafe.config.ConfigFactory;
 import io.steadfast.protocol.AttemptOutcome;
 import io.steadfast.protocol.TaskError;
 import io.steadfast.protocol.TaskStatus;
-import io.steadfast.storage.MintedIds;
 import io.steadfast.storage.WakeIndex;
 import io.steadfast.testing.Waiting;
 import java.time.Duration;
@@ -27,12 +26,12 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -63,7 +62,7 @@ class TaskShardingTest {
       """).withFallback(EventSourcedBehaviorTestKit.config()).withFallback(PersistenceTestKitSnapshotPlugin.config()));
   private final ActorTestKit testKit = fixture.actorTestKit;
   private final ActorSystem<?> system = testKit.system();
-  private ActorRef<Object> region;
+  private ActorRef<ShardingEnvelope<TaskEntity.Command>> region;
 
   @BeforeEach
   void joinAndStartTasks() {
@@ -90,27 +89,6 @@ class TaskShardingTest {
     assertEquals(60, settings.numberOfShards());
     assertNotEquals(settings.passivationStrategySettings(),
         ClusterShardingSettings.create(system).passivationStrategySettings(), "on for other entity types");
-  }
-
-  @Test
-  void theSubmissionOfAMintedIdGoesThroughTheRegionAndItsEntityClaimsTheId() {
-    MintedIds mintedIds = MintedIds.get(system);
-    ActorRef<TaskEntity.MintedSubmit> submissions = region.narrow();
-    TaskSpec noop = fixture.spec("noop", "{}");
-    List<String> ids = List.of("minted-1", "minted-2", "minted-3");
-    for (String id : ids) {
-      TaskEntity.SubmitReply reply = AskPattern.<TaskEntity.MintedSubmit, TaskEntity.SubmitReply>ask(
-              submissions, replyTo -> new TaskEntity.MintedSubmit(id, new TaskEntity.Submit(noop, replyTo)), WAIT,
-              system.scheduler())
-          .toCompletableFuture().join();
-      assertInstanceOf(TaskEntity.Accepted.class, reply, id);
-    }
-    // Recorded as the shard delivered it, then claimed by the entity it started: nothing to claim again.
-    for (String id : ids) assertFalse(mintedIds.claim(TaskEntity.persistenceId(id).id()), id);
-    testKit.createTestProbe().awaitAssert(WAIT, () -> {
-      assertTrue(running(TaskEntity.ENTITY_KEY).containsAll(ids));
-      return null;
-    });
   }
 
   @Test
@@ -180,7 +158,7 @@ class TaskShardingTest {
       }
     };
     Duration often = Duration.ofMillis(100);
-    TaskWaker.start(system, region.narrow(), index, Runnable::run,
+    TaskWaker.start(system, region, index, Runnable::run,
         new TaskWaker.Settings(often, often, Duration.ofHours(1), Duration.ZERO, often, often));
 
     Waiting.waitFor("every task to end").atMost(WAIT).until(() -> {
