@@ -81,9 +81,10 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
               "-wi 3 -i 5 -f 1 -w 1s -r 1s")
   floor       what the fixed stack alone costs per task, nothing of Steadfast's own around it: in
               one JVM with the node options, an event-sourced entity per task writes what a noop
-              task writes (its events, tags and writes, through the node's journal DAO) into an
-              embedded H2 file, BENCH_WARMUP_TASKS (2000) first, then BENCH_NOOP_TASKS (20000),
-              400 at once: CPU ms per task and tasks/s, beside BENCH_DB=embedded batch's
+              task writes (its events, tags and writes, through the node's journal DAO; not the
+              wake-up index) into an embedded H2 file, BENCH_WARMUP_TASKS (2000) first, then
+              BENCH_NOOP_TASKS (20000), 400 at once: CPU ms per task and tasks/s, beside
+              BENCH_DB=embedded batch's
   peers       after the cluster stops, the same number of no-op jobs (BENCH_NOOP_TASKS) on two
               task systems users compare Steadfast with, from BENCH_PEERS_DIR (../shared/peers
               beside the checkout, copied to the run dir first): BullMQ on Redis (bullmq-bench,

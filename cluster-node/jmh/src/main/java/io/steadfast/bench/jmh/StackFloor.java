@@ -50,7 +50,8 @@ import org.apache.pekko.persistence.typed.javadsl.Recovery;
  * {@code AttemptStarted} in one write, then {@code AttemptSucceeded}, and stops. It recovers
  * nothing (minted mode, as a node's new tasks do), through the node's journal DAO and persistence
  * configuration, on an H2 file with the node's durability ({@code WRITE_DELAY=0}) inside this JVM.
- * No cluster, sharding, HTTP, handler, metrics, breaker or read side.
+ * No cluster, sharding, HTTP, handler, metrics, breaker or read side, and no wake-up index (its
+ * upsert and delete would go into the same transactions).
  *
  * <p>Prints {@code BENCH floor_cpu_ms_per_task} (this process's CPU, JIT and GC included, over the
  * measured tasks) and {@code BENCH floor_tasks_per_s}, to be read beside an embedded single
