@@ -1,7 +1,10 @@
 package io.steadfast.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.IntFunction;
 
 /**
@@ -17,12 +20,18 @@ final class Latency {
     Figures.progress("%s: %.0f tasks/s for %s", name, rate, duration);
     Load.Submitted submitted = Load.openLoop(api, rate, duration, maxInFlight, body);
     Completion.Outcome outcome = Completion.await(api, submitted.ids(), bound);
-    long[] latencies = outcome.views().values().stream()
-        .filter(Views::succeeded).mapToLong(Views::latencyMs).toArray();
+    List<JsonNode> succeeded = outcome.views().values().stream().filter(Views::succeeded).toList();
+    long[] latencies = succeeded.stream().mapToLong(Views::latencyMs).toArray();
     Figures.figure(name + "_rate", rate, "tasks/s");
     Figures.figure(name + "_submit_per_s", submitted.submitRate(), "tasks/s");
     Figures.figure(name + "_succeeded", latencies.length, "tasks");
     Figures.distribution(name + "_submit_to_succeeded", latencies, "ms");
+    // Where that time went: before the first attempt (0 when the task started as it was
+    // submitted), then in the last attempt (its start's journal write, the handler, the result).
+    long[] waited = succeeded.stream().mapToLong(Views::waitedMs).toArray();
+    Figures.figure(name + "_started_later", Arrays.stream(waited).filter(ms -> ms > 0).count(), "tasks");
+    Figures.figure(name + "_submit_to_first_attempt_p99", Figures.percentile(waited, 99), "ms");
+    Figures.distribution(name + "_last_attempt", succeeded.stream().mapToLong(Views::lastAttemptMs).toArray(), "ms");
     // Client side: a refused submission is sent again, and its task's createdAt is the last try.
     long[] waits = submitted.acceptedAfterMs();
     Figures.figure(name + "_first_request_to_accepted_p99", Figures.percentile(waits, 99), "ms");

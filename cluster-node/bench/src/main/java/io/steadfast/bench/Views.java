@@ -31,6 +31,23 @@ final class Views {
     return history.size() == 0 ? null : history.get(history.size() - 1);
   }
 
+  /**
+   * Submission (createdAt) to the start of the first attempt, in ms: 0 for a task that started at
+   * once (its Submitted and first AttemptStarted are one write); -1 if none started.
+   */
+  static long waitedMs(JsonNode view) {
+    JsonNode history = view.path("history");
+    Instant started = history.size() == 0 ? null : time(history.get(0), "startedAt");
+    return started == null ? -1 : Duration.between(time(view, "createdAt"), started).toMillis();
+  }
+
+  /** Start to end of the last attempt, in ms: its journal write, the handler, the result back; -1 if it has not ended. */
+  static long lastAttemptMs(JsonNode view) {
+    JsonNode attempt = lastAttempt(view);
+    Instant ended = time(attempt, "endedAt");
+    return ended == null ? -1 : Duration.between(time(attempt, "startedAt"), ended).toMillis();
+  }
+
   /** Submission (createdAt) to the end of the last attempt, in ms; -1 if it has not ended. */
   static long latencyMs(JsonNode view) {
     Instant ended = time(lastAttempt(view), "endedAt");
