@@ -55,7 +55,9 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
               of BENCH_BATCH_SIZE (100), BENCH_BATCHES_IN_FLIGHT requests at once (4): tasks/s as
               for throughput, what a client that submits in bulk gets
   latency     noop tasks at BENCH_RATE/s (default: half the peak measured by throughput) for
-              BENCH_LATENCY_SECONDS (20): submit -> SUCCEEDED p50/p95/p99
+              BENCH_LATENCY_SECONDS (20): submit -> SUCCEEDED p50/p95/p99, split into the wait for
+              the first attempt (started_later: tasks that did not start as submitted) and the
+              last attempt (its journal write, the handler, the result)
   retry       BENCH_RETRY_TASKS flaky tasks (5000) failing once, retried after a fixed 10 ms
   schedule    one flaky task per retry policy: observed gaps between attempts vs nominal delays
   workflow    BENCH_WORKFLOWS diamonds (200) of four echo steps (a; b and c; d), BENCH_WORKFLOW_RATE

@@ -28,6 +28,19 @@ class FiguresTest {
         """);
     assertEquals(664, Views.latencyMs(view));
     assertEquals(true, Views.isTerminal(view));
+    // Split: 7 ms before the first attempt started, 7 ms in the last one.
+    assertEquals(7, Views.waitedMs(view));
+    assertEquals(7, Views.lastAttemptMs(view));
+  }
+
+  @Test
+  void aTaskStartedAsItWasSubmittedWaitedNothing() throws Exception {
+    JsonNode view = Api.JSON.readTree("""
+        {"status": "SUCCEEDED", "createdAt": "2026-11-22T06:30:59.243Z",
+         "history": [{"attempt": 1, "startedAt": "2026-11-22T06:30:59.243Z", "endedAt": "2026-11-22T06:30:59.281Z"}]}
+        """);
+    assertEquals(0, Views.waitedMs(view));
+    assertEquals(38, Views.lastAttemptMs(view));
   }
 
   @Test
@@ -37,6 +50,8 @@ class FiguresTest {
          "history": [{"attempt": 1, "startedAt": "2026-11-22T06:30:59.250Z", "endedAt": null}]}
         """);
     assertEquals(-1, Views.latencyMs(view));
+    assertEquals(-1, Views.lastAttemptMs(view));
+    assertEquals(7, Views.waitedMs(view));
     assertEquals(false, Views.isTerminal(view));
   }
 }
