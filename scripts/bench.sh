@@ -78,8 +78,9 @@ Usage: ${0##*/} [scenario...]     (default: all, in this order: ${ALL_SCENARIOS[
               (20) for the whole cluster, submitted at once: attempts/s in every whole 5-s window
               (min, max, worst deviation from the limit); then the same with the node hosting the
               limiter killed BENCH_RATELIMIT_KILL_AFTER_SECONDS (15) in (started again after it)
-  jmh         JMH: what an attempt pays for its circuit breaker, and what the journal pays per
-              tagged event row, the plugin's DAO against ours (BENCH_JMH_ARGS, default
+  jmh         JMH: what an attempt pays for its circuit breaker, what the journal pays per
+              tagged event row, the plugin's DAO against ours, and what the serializer pays for a
+              task's events, times as numbers against text (BENCH_JMH_ARGS, default
               "-wi 3 -i 5 -f 1 -w 1s -r 1s")
   floor       what the fixed stack alone costs per task, nothing of Steadfast's own around it: in
               one JVM with the node options, an event-sourced entity per task writes what a noop
@@ -488,11 +489,13 @@ run_jmh() {
   local csv=$RUN_DIR/jmh.csv args
   read -r -a args <<<"${BENCH_JMH_ARGS:--wi 3 -i 5 -f 1 -w 1s -r 1s}"
   run_child java -cp "$JMH_JAR:$CHECKOUT/cluster-node/jmh/target/lib/*" org.openjdk.jmh.Main \
-    'CircuitBreakerBench|JournalWriteBench' "${args[@]}" -rf csv -rff "$csv"
+    'CircuitBreakerBench|JournalWriteBench|EventSerializationBench' "${args[@]}" -rf csv -rff "$csv"
   # "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit"
-  # A benchmark with a parameter (JournalWriteBench's dao) has it in an 8th column: named after it.
+  # then a column per parameter of any benchmark (JournalWriteBench's dao, EventSerializationBench's
+  # times), empty where a benchmark has no such parameter: a figure is named after its values.
   awk -F, 'NR > 1 {
-      gsub(/"/, ""); n = split($1, part, "."); name = part[n] (NF >= 8 ? "_" $8 : "")
+      gsub(/"|\r/, ""); n = split($1, part, "."); name = part[n]
+      for (i = 8; i <= NF; i++) if ($i != "") name = name "_" $i
       printf "BENCH jmh_%s %.1f %s\nBENCH jmh_%s_error_99.9 %.1f %s\n", name, $5, $7, name, $6, $7
     }' "$csv" |
     tee -a "$RESULTS"
