@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * How task events are written to the journal (and sent between nodes): times as numbers, which
- * the serializer reads several times cheaper than ISO-8601 text, to the nanosecond; and events an
- * earlier build wrote with text times still read, so a journal replays across the upgrade.
+ * the serializer reads cheaper than ISO-8601 text, to the nanosecond; and events an earlier build
+ * wrote with text times still read, so a journal replays across the upgrade.
  */
 class TaskEventFormatTest {
   private static final Instant AT = Instant.parse("2026-03-01T12:00:00.123456789Z");
@@ -38,6 +38,7 @@ class TaskEventFormatTest {
   private static final JsonNode PAYLOAD = JsonNodeFactory.instance.objectNode().put("to", "a@example.com");
   private static final RetryPolicy POLICY =
       new RetryPolicy(RetryPolicy.Strategy.EXPONENTIAL, 100, 2.0, 10_000, RetryPolicy.Jitter.FULL, 0.5, 3);
+  private static final CBORMapper CBOR = new CBORMapper();
 
   /** A Deferred event as the build before times went in as numbers wrote it (CBOR, hex). */
   private static final String DEFERRED_WITH_TEXT_TIMES =
@@ -84,12 +85,13 @@ class TaskEventFormatTest {
   @Test
   void timesAreWrittenAsNumbersNotText() throws Exception {
     for (Event event : events()) {
-      JsonNode written = new CBORMapper().readTree(serializerOf(event).toBinary(event));
+      JsonNode written = CBOR.readTree(serializerOf(event).toBinary(event));
       JsonNode at = written.get("at");
       assertTrue(at.isNumber(), event.getClass().getSimpleName() + ".at is written as " + at);
+      if (event instanceof Submitted) {
+        assertTrue(written.get("spec").get("runAt").isNumber(), "a spec's runAt is written as a number");
+      }
     }
-    JsonNode submitted = new CBORMapper().readTree(serializerOf(events().get(0)).toBinary(events().get(0)));
-    assertTrue(submitted.get("spec").get("runAt").isNumber(), "a spec's runAt is written as a number");
   }
 
   @Test
