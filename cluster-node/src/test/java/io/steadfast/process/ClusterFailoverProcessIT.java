@@ -70,6 +70,13 @@ class ClusterFailoverProcessIT {
         assertEquals("SUCCEEDED", last.get("outcome").asText());
       }
       assertFalse(resumedAt.isEmpty(), "the kill interrupted no attempt: nothing was tested");
+      // The victim was downed because its port refused connections (GoneMemberDowning, whose held
+      // connection the victim's kernel closed), not by the failure detector and the resolver.
+      String downedByProbe = "member pekko://steadfast@" + victim.name() + " refuses connections";
+      assertTrue(
+          cluster.logLines(cluster.node(1)).stream().anyMatch(line -> line.contains(downedByProbe))
+              || cluster.logLines(cluster.node(3)).stream().anyMatch(line -> line.contains(downedByProbe)),
+          "no survivor downed the killed node for refusing connections");
 
       Collections.sort(resumedAt);
       System.out.printf(
