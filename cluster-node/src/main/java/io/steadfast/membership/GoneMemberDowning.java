@@ -38,8 +38,8 @@ import scala.Option;
  * reached by the cluster either.
  *
  * <p>An accepted connection is held open, not closed at once: each connection Artery accepted
- * cost the member about 3 ms of CPU (its TCP actors and the start of an inbound stream), a fifth
- * of an idle 3-node cluster's CPU at one probe per member every 500 ms. Artery never writes on
+ * cost the member about 2.5 ms of CPU (its TCP actors and the start of an inbound stream), about
+ * a seventh of an idle 3-node cluster's CPU at one probe per member every 500 ms. Artery never writes on
  * an inbound connection, and keeps one that never sends its header open. When the member's
  * process dies, its kernel closes the connection and the member is probed again at once; while
  * a connection is held, the member is not probed at all.
