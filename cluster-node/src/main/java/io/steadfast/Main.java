@@ -28,6 +28,7 @@ import io.steadfast.logging.LogFormat;
 import io.steadfast.membership.ClusterOverview;
 import io.steadfast.membership.Membership;
 import io.steadfast.membership.NodeLoadReporter;
+import io.steadfast.membership.PeerLoads;
 import io.steadfast.membership.Serving;
 import io.steadfast.metrics.MetricsRoutes;
 import io.steadfast.metrics.NodeMetrics;
@@ -174,8 +175,10 @@ public final class Main {
             metrics,
             new StepReports(system),
             rateLimits));
-    // Ids for tasks submitted without a key: on this node's task shards while it has room.
-    TaskIds taskIds = TaskIds.start(system, bulkheads);
+    // Ids for tasks submitted without a key: on this node's task shards unless it is far busier
+    // than another member, as they say every interval while this node runs anything.
+    PeerLoads peerLoads = PeerLoads.start(system, config.getDuration("steadfast.task.peer-load-interval"), bulkheads::busy);
+    TaskIds taskIds = TaskIds.start(system, bulkheads, peerLoads::leastWaiting);
     // Workflows: each step runs as one of the tasks above, and tells its workflow when it ends.
     WorkflowSettings workflows = WorkflowSettings.fromConfig(config);
     WorkflowEntity.init(system, workflows);

@@ -19,6 +19,10 @@ public final class BulkheadSlots {
   }
 
   /** Slots held, fast starts included (the actor may not have heard of the newest yet). */
+  public int concurrency() {
+    return concurrency;
+  }
+
   public int inUse() {
     return taken.get();
   }

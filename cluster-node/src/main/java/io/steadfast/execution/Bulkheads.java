@@ -92,6 +92,11 @@ public final class Bulkheads {
     return executors.get(type);
   }
 
+  /** Whether any attempt holds or waits for a slot on this node (read without asking). */
+  public boolean busy() {
+    return slots.values().stream().anyMatch(slotsOfType -> slotsOfType.inUse() > 0 || slotsOfType.waiting() > 0);
+  }
+
   /** Attempts waiting for a slot in any of this node's bulkheads (read without asking). */
   public int waitingAttempts() {
     return slots.values().stream().mapToInt(BulkheadSlots::waiting).sum();
@@ -101,6 +106,12 @@ public final class Bulkheads {
   public int waiting(String type) {
     BulkheadSlots slotsOfType = slots.get(type);
     return slotsOfType == null ? 0 : slotsOfType.waiting();
+  }
+
+  /** The slots of {@code type}'s bulkhead on this node: 0 for a type it has none for. */
+  public int concurrency(String type) {
+    BulkheadSlots slotsOfType = slots.get(type);
+    return slotsOfType == null ? 0 : slotsOfType.concurrency();
   }
 
   /** Attempts of {@code type} holding a slot on this node, fast starts included (read without asking). */

@@ -8,7 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -221,6 +225,45 @@ class ApiProcessIT {
     // Counted by the task's entity, on whichever node it lives.
     assertTrue(scrapes.toString().contains("steadfast_tasks_submitted_total{type=\"noop\"}"), scrapes.toString());
     assertTrue(scrapes.toString().contains("steadfast_attempts_total{outcome=\"SUCCEEDED\",type=\"noop\"}"), scrapes.toString());
+  }
+
+  @Test
+  void aNodeKeepsTheTasksItTakesUntilItHoldsMoreThanItsShareThenTheyRunOnTheOtherNodeToo() throws Exception {
+    // Ids fall anywhere until every task shard has a home; from then on node 1, idle, keeps the
+    // tasks it takes on its own shards.
+    LocalCluster.await("node 1 runs the 20 tasks sent to it", Duration.ofSeconds(90), () ->
+        firstAttemptNodes(List.of(batchOf(20, "{\"type\":\"noop\"}"))).keySet().equals(Set.of(cluster.node(1).name())));
+
+    // It keeps them while no more than a bulkhead's worth (sleep: 64 slots) more wait there than
+    // on node 2: here, the first two batches. The later ones fall on either node's shards.
+    String sleep = batchOf(100, "{\"type\":\"sleep\",\"payload\":{\"durationMs\":2000}}");
+    Map<String, Integer> ranOn = firstAttemptNodes(Collections.nCopies(5, sleep));
+    assertEquals(Set.of(cluster.node(1).name(), cluster.node(2).name()), ranOn.keySet(), "first attempts per node: " + ranOn);
+    assertTrue(ranOn.get(cluster.node(2).name()) >= 50, "first attempts per node: " + ranOn);
+  }
+
+  private static String batchOf(int count, String task) {
+    return "{\"tasks\":[" + String.join(",", Collections.nCopies(count, task)) + "]}";
+  }
+
+  /** Sends the batches to node 1 one after the other; how many of their tasks first ran on each node. */
+  private Map<String, Integer> firstAttemptNodes(List<String> batches) {
+    try {
+      List<String> ids = new ArrayList<>();
+      for (String batch : batches) {
+        HttpResponse<String> answer = cluster.post(cluster.node(1), "/api/v1/tasks/batch", batch);
+        assertEquals(200, answer.statusCode(), answer.body());
+        for (JsonNode result : json(answer).get("results")) ids.add(result.get("task").get("id").asText());
+      }
+      Map<String, Integer> ranOn = new TreeMap<>();
+      for (JsonNode done : TaskProgress.awaitTerminal(cluster, ids, Duration.ofSeconds(90)).values()) {
+        assertEquals("SUCCEEDED", done.get("status").asText(), done::toString);
+        ranOn.merge(done.get("history").get(0).get("node").asText(), 1, Integer::sum);
+      }
+      return ranOn;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Sends {@code first} to node 1 and {@code second} to node 2 at the same moment. */

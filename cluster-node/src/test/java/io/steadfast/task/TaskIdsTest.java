@@ -9,6 +9,7 @@ import com.fasterxml.uuid.UUIDClock;
 import io.steadfast.storage.MintedIds;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Ids minted for key-less tasks: version 7, in the order minted, and on a shard of this node while
- * the shards are known and the type has room here; anywhere otherwise.
+ * the shards are known and this node keeps the type's tasks; anywhere otherwise. And when a node
+ * keeps them.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TaskIdsTest {
@@ -39,10 +41,10 @@ class TaskIdsTest {
   private final MintedIds mintedIds = MintedIds.get(testKit.system());
   private final ManualUuidClock clock = new ManualUuidClock();
   private final AtomicReference<Set<String>> localShards = new AtomicReference<>();
-  private final AtomicBoolean room = new AtomicBoolean();
+  private final AtomicBoolean keep = new AtomicBoolean();
   private final TaskIds taskIds = new TaskIds(
       Generators.timeBasedEpochGenerator(new Random(7), clock), SHARDING::shardId, localShards::get,
-      type -> room.get(), mintedIds);
+      type -> keep.get(), mintedIds);
 
   /** Moves only when told to. */
   static final class ManualUuidClock extends UUIDClock {
@@ -59,9 +61,9 @@ class TaskIdsTest {
   }
 
   @BeforeEach
-  void halfTheShardsHereAndRoom() {
+  void halfTheShardsHereKept() {
     localShards.set(EVEN_SHARDS);
-    room.set(true);
+    keep.set(true);
   }
 
   @AfterAll
@@ -84,7 +86,7 @@ class TaskIdsTest {
   }
 
   @Test
-  void whileThereIsRoomEveryIdFallsOnALocalShardAndIsRecordedAsMinted() {
+  void whileKeptHereEveryIdFallsOnALocalShardAndIsRecordedAsMinted() {
     List<String> ids = mintEach(200);
 
     for (String id : ids) {
@@ -96,8 +98,8 @@ class TaskIdsTest {
   }
 
   @Test
-  void withoutRoomIdsFallAnywhereAndAreNotRecorded() {
-    room.set(false);
+  void notKeptHereIdsFallAnywhereAndAreNotRecorded() {
+    keep.set(false);
     assertFallsAnywhereUnrecorded(mintEach(200));
   }
 
@@ -118,6 +120,22 @@ class TaskIdsTest {
     String id = taskIds.mint("noop");
     taskIds.settled(id);
     assertFalse(mintedIds.claim(TaskEntity.persistenceId(id).id()));
+  }
+
+  @Test
+  void aNodeKeepsItsTasksWhileNoMoreWaitHereThanFourTimesAsManyAsOnTheLeastBusyOtherMemberPlusItsSlots() {
+    assertTrue(TaskIds.keepsHere(0, 16, OptionalInt.of(0)), "all idle");
+    assertTrue(TaskIds.keepsHere(300, 16, OptionalInt.of(120)), "an evenly spread load, all saturated");
+    assertTrue(TaskIds.keepsHere(16, 16, OptionalInt.of(0)), "ahead by one bulkhead's worth");
+    assertFalse(TaskIds.keepsHere(17, 16, OptionalInt.of(0)), "ahead by more, another idle: a client sends this node more than its share");
+    assertTrue(TaskIds.keepsHere(176, 16, OptionalInt.of(40)));
+    assertFalse(TaskIds.keepsHere(177, 16, OptionalInt.of(40)), "another member has room for them sooner");
+  }
+
+  @Test
+  void withNoWordFromAnyOtherMemberANodeKeepsItsTasksOnlyWhileNoneWait() {
+    assertTrue(TaskIds.keepsHere(0, 16, OptionalInt.empty()));
+    assertFalse(TaskIds.keepsHere(1, 16, OptionalInt.empty()));
   }
 
   /** One id per millisecond, each from a fresh random start, as at a moderate rate. */
