@@ -18,11 +18,11 @@ public final class BulkheadSlots {
     this.concurrency = concurrency;
   }
 
-  /** Slots held, fast starts included (the actor may not have heard of the newest yet). */
   public int concurrency() {
     return concurrency;
   }
 
+  /** Slots held, fast starts included (the actor may not have heard of the newest yet). */
   public int inUse() {
     return taken.get();
   }
