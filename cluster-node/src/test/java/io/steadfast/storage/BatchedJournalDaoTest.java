@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import org.apache.pekko.actor.ActorRefWithCell;
 import io.steadfast.testing.InMemoryJournal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +17,9 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.Persistence;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.Offset;
@@ -107,6 +110,22 @@ class BatchedJournalDaoTest {
   void stop() {
     testKit.shutdownTestKit();
     journal.close();
+  }
+
+  /**
+   * Not each on a pinned dispatcher, Pekko's fallback, where every write and its answer cost two
+   * thread wake-ups: persistence.conf sets what the plugin's own reference.conf misplaces.
+   */
+  @Test
+  void theJournalAndTheSnapshotStoreRunOnTheDefaultDispatcher() {
+    Persistence persistence = Persistence.get(Adapter.toClassic(testKit.system()));
+    String defaultDispatcher = "pekko.actor.default-dispatcher";
+    assertEquals(defaultDispatcher, dispatcherOf(persistence.journalFor("", ConfigFactory.empty())));
+    assertEquals(defaultDispatcher, dispatcherOf(persistence.snapshotStoreFor("", ConfigFactory.empty())));
+  }
+
+  private static String dispatcherOf(org.apache.pekko.actor.ActorRef plugin) {
+    return ((ActorRefWithCell) plugin).underlying().props().dispatcher();
   }
 
   @Test
