@@ -304,11 +304,11 @@ cpu_ticks() {
 }
 
 # Clock ticks spent so far by the JIT compiler threads (C1 and C2) of the JVMs of a pid file
-# pattern (node-*, or $DB: 0 but for the H2 server, the one database that is a JVM of its own),
-# which a JVM runs for minutes after its start: part of what a young
-# cluster spends, not of what a task costs once the code is compiled. The H2 server's C2 was still
-# compiling after 20,000 warm-up tasks, at up to 40 % of its CPU in a batch run. The bench's JVMs
-# keep their compiler threads (see node_opts and cluster()).
+# pattern (node-*, or $DB: 0 but for the H2 server, the one database that is a JVM of its own).
+# A JVM compiles for minutes after its start: part of what a young cluster spends, not of what a
+# task costs once the code is compiled. The H2 server's C2 was still compiling after 20,000
+# warm-up tasks, at up to 40 % of its CPU in a batch run. The bench's JVMs keep their compiler
+# threads (see node_opts and cluster()).
 jit_ticks() {
   local file pid comm total=0 task
   for file in "$RUN_DIR"/pids/$1.pid; do
